@@ -1,0 +1,98 @@
+"""The ASGI application: GraphQL endpoint, GraphiQL assets and health probes."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+import orjson
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from strawberry.asgi import GraphQL
+from strawberry.schema import BaseSchema
+
+from api.context import Context
+from api.errors import INTERNAL_MESSAGE, ErrorCode
+from api.graphiql import STATIC_DIR, render_page
+from api.schema import create_schema
+from api.settings import Settings, get_settings
+from models.db import create_engine, create_sessionmaker
+
+GRAPHQL_PATH = "/graphql"
+STATIC_PATH = "/static/graphiql"
+READINESS_TIMEOUT_SECONDS = 2.0
+
+logger = logging.getLogger("reelgraph")
+
+
+class GraphQLEndpoint(GraphQL[Context, None]):
+    def __init__(
+        self, schema: BaseSchema, sessions: async_sessionmaker[AsyncSession], graphiql: bool
+    ) -> None:
+        super().__init__(schema, graphql_ide="graphiql" if graphiql else None)
+        self.sessions = sessions
+
+    async def get_context(self, request: Request, response: Response | None = None) -> Context:  # type: ignore[override]
+        return Context(sessions=self.sessions, request=request, response=response)
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        return HTMLResponse(render_page(GRAPHQL_PATH, STATIC_PATH))
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+
+def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> Starlette:
+    settings = settings or get_settings()
+    engine = engine or create_engine(settings.database_url, **_pool_options(settings))
+    sessions = create_sessionmaker(engine)
+    graphql = GraphQLEndpoint(create_schema(settings.max_query_depth), sessions, settings.graphiql)
+
+    async def healthz(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_: Request) -> Response:
+        try:
+            async with asyncio.timeout(READINESS_TIMEOUT_SECONDS), engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception as error:  # any failure means "not ready", never a 500
+            logger.warning("readiness check failed: %r", error)
+            return JSONResponse({"status": "unavailable"}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    async def home(_: Request) -> Response:
+        return RedirectResponse(GRAPHQL_PATH)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        await engine.dispose()
+
+    return Starlette(
+        routes=[
+            Route(GRAPHQL_PATH, graphql, methods=["GET", "POST"]),
+            Mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="graphiql"),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/", home),
+        ],
+        exception_handlers={500: _internal_error},
+        lifespan=lifespan,
+    )
+
+
+async def _internal_error(_: Request, error: Exception) -> Response:
+    logger.error("unhandled error", exc_info=error)
+    body = {"errors": [{"message": INTERNAL_MESSAGE, "extensions": {"code": ErrorCode.INTERNAL_SERVER_ERROR}}]}
+    return JSONResponse(body, status_code=500)
+
+
+def _pool_options(settings: Settings) -> dict[str, int]:
+    if settings.database_url.startswith("sqlite"):
+        return {}
+    return {"pool_size": settings.db_pool_size, "max_overflow": settings.db_pool_size}

@@ -1,0 +1,24 @@
+"""Root fields for providers."""
+
+import strawberry
+
+from api.arguments import OMITTED, given
+from sqlalchemy import select
+
+from api.context import Info
+from api.offers.filters import parse_region
+from api.offers.types import Provider
+from models import Offer, Provider as ProviderRow
+
+
+@strawberry.type
+class ProviderQuery:
+    @strawberry.field(description="All providers, or those with offers in `region`.")
+    async def providers(self, info: Info, region: str | None = OMITTED) -> list[Provider]:
+        stmt = select(ProviderRow).order_by(ProviderRow.name, ProviderRow.id)
+        if given(region) is not None:
+            offered = select(Offer.provider_id).where(Offer.region == parse_region(region))
+            stmt = stmt.where(ProviderRow.id.in_(offered))
+        async with info.context.sessions() as session:
+            rows = (await session.execute(stmt)).scalars().all()
+        return [Provider.from_row(row) for row in rows]

@@ -1,0 +1,17 @@
+"""Root fields for people."""
+
+import strawberry
+from sqlalchemy import select
+
+from api.context import Info
+from api.people.types import Person
+from models import Person as PersonRow
+
+
+@strawberry.type
+class PersonQuery:
+    @strawberry.field(description="The person with this slug; null when there is none.")
+    async def person(self, info: Info, slug: str) -> Person | None:
+        async with info.context.sessions() as session:
+            row = await session.scalar(select(PersonRow).where(PersonRow.slug == slug))
+        return None if row is None else Person.from_row(row)

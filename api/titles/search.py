@@ -1,0 +1,72 @@
+"""Ranked full-text search over title names and synopses, per engine.
+
+User text never reaches the query language: it is reduced to letter/digit
+words, each quoted (SQLite FTS5) or passed as a plain lexeme (PostgreSQL), so
+operators, quotes, `%` or NUL in the input only ever match literally or not at all.
+"""
+
+from collections.abc import Sequence
+
+import regex
+from sqlalchemy import Select, bindparam, column, func, literal_column, select, table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.errors import BadUserInput
+from models import Title
+
+MAX_SEARCH_LENGTH = 200
+# The SQLite FTS5 index (created by the migrations, not a model).
+_fts = table("title_search", column("rowid"))
+_WORD = regex.compile(r"[\p{L}\p{N}]+")
+
+
+def search_terms(text_: str) -> list[str]:
+    if len(text_) > MAX_SEARCH_LENGTH:
+        raise BadUserInput(
+            f"Search text is {len(text_)} characters long; the limit is {MAX_SEARCH_LENGTH}.",
+            argument="text",
+        )
+    return _WORD.findall(text_.lower())
+
+
+def _fts5_query(terms: Sequence[str]) -> str:
+    # The last word is a prefix, so results appear while the user is typing.
+    quoted = [f'"{term}"' for term in terms]
+    return " ".join(quoted) + "*"
+
+
+def _matches(dialect: str, terms: Sequence[str]) -> tuple[Select[tuple[Title]], object]:
+    """Titles matching every term, with a rank where lower sorts first."""
+    if dialect == "postgresql":
+        words = [*terms[:-1], f"{terms[-1]}:*"]
+        query = func.to_tsquery("english", bindparam("q", " & ".join(words)))
+        vector = literal_column("titles.search_vector")
+        rank = -func.ts_rank_cd(vector, query)
+        return select(Title).where(vector.op("@@")(query)), rank
+    # bm25() is lower for better matches; a name hit weighs ten times a synopsis hit.
+    rank = literal_column("bm25(title_search, 10.0, 1.0)")
+    stmt = (
+        select(Title)
+        .join(_fts, _fts.c.rowid == Title.id)
+        .where(literal_column("title_search").op("MATCH")(bindparam("q", _fts5_query(terms))))
+    )
+    return stmt, rank
+
+
+async def search_page(
+    session: AsyncSession, terms: Sequence[str], first: int, offset: int
+) -> tuple[list[Title], bool]:
+    """Titles ranked best first; one more than `first` is fetched to tell if more exist."""
+    if not terms:
+        return [], False
+    stmt, rank = _matches(session.bind.dialect.name, terms)
+    stmt = stmt.order_by(rank, Title.id).limit(first + 1).offset(offset)
+    rows = list((await session.execute(stmt)).scalars())
+    return rows[:first], len(rows) > first
+
+
+async def search_count(session: AsyncSession, terms: Sequence[str]) -> int:
+    if not terms:
+        return 0
+    stmt, _ = _matches(session.bind.dialect.name, terms)
+    return int(await session.scalar(stmt.with_only_columns(func.count())) or 0)

@@ -1,0 +1,98 @@
+"""Titles (movies and series), their genres and languages."""
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from models.columns import UTCDateTime, enum_column, utc_now
+
+
+class TitleKind(enum.Enum):
+    MOVIE = "MOVIE"
+    SERIES = "SERIES"
+
+
+class LanguageUse(enum.Enum):
+    AUDIO = "AUDIO"
+    SUBTITLE = "SUBTITLE"
+
+
+class Title(SQLModel, table=True):
+    __tablename__ = "titles"
+    __table_args__ = (
+        sa.CheckConstraint("year BETWEEN 1870 AND 2100", name="year_range"),
+        sa.CheckConstraint("runtime_minutes > 0", name="runtime_positive"),
+        sa.CheckConstraint("length(name) BETWEEN 1 AND 300", name="name_length"),
+        sa.CheckConstraint("length(slug) BETWEEN 1 AND 120", name="slug_length"),
+        sa.CheckConstraint("version >= 1", name="version_positive"),
+        sa.Index("ix_titles_released", "year", "release_date", "id"),
+        sa.Index("ix_titles_name", "name", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=120, unique=True)
+    name: str = Field(max_length=300)
+    kind: TitleKind = Field(sa_column=enum_column(TitleKind, "title_kind", nullable=False))
+    year: int | None = None
+    release_date: date | None = None
+    content_rating: str | None = Field(default=None, max_length=16)
+    runtime_minutes: int | None = None
+    original_language: str | None = Field(default=None, max_length=35)
+    synopsis: str | None = Field(default=None, sa_type=sa.Text)
+    # Optimistic concurrency for editors: a write names the version it read.
+    version: int = Field(default=1)
+    created_at: datetime = Field(
+        default_factory=utc_now, sa_column_kwargs={"nullable": False}, sa_type=UTCDateTime
+    )
+    updated_at: datetime = Field(
+        default_factory=utc_now, sa_column_kwargs={"nullable": False}, sa_type=UTCDateTime
+    )
+
+
+class Genre(SQLModel, table=True):
+    __tablename__ = "genres"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=60, unique=True)
+    name: str = Field(max_length=100)
+
+
+class TitleGenre(SQLModel, table=True):
+    __tablename__ = "title_genres"
+
+    title_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("titles.id", ondelete="CASCADE"), primary_key=True, nullable=False
+        )
+    )
+    genre_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("genres.id", ondelete="RESTRICT"),
+            primary_key=True,
+            nullable=False,
+            index=True,
+        )
+    )
+
+
+class TitleLanguage(SQLModel, table=True):
+    """A spoken (audio) or subtitle language of a title, in display order."""
+
+    __tablename__ = "title_languages"
+    __table_args__ = (
+        sa.CheckConstraint("length(language) BETWEEN 2 AND 35", name="language_length"),
+        sa.CheckConstraint("position >= 0", name="position_non_negative"),
+    )
+
+    title_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("titles.id", ondelete="CASCADE"), primary_key=True, nullable=False
+        )
+    )
+    use: LanguageUse = Field(
+        sa_column=enum_column(LanguageUse, "language_use", primary_key=True, nullable=False)
+    )
+    language: str = Field(max_length=35, primary_key=True)
+    position: int

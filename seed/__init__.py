@@ -1,0 +1,1 @@
+"""Seed data: the example title, the curated catalogue and a synthetic generator."""

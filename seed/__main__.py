@@ -1,0 +1,78 @@
+"""python -m seed: migrate the database, then load seed data.
+
+Without options it loads the example title and the curated catalogue when the
+database has no titles yet (`--force` loads whatever is missing anyway).
+"""
+
+import argparse
+import asyncio
+import sys
+
+from api.settings import get_settings
+from models.db import create_engine, create_sessionmaker
+from seed.load import curated_entries, is_empty, load_entries
+from seed.migrations import upgrade
+from seed.synthetic import generate
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m seed",
+        description="Migrate the database to the latest schema and load seed data.",
+    )
+    parser.add_argument(
+        "--database-url", default=None, help="default: DATABASE_URL or the embedded SQLite file"
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="load the curated catalogue even if the database has titles (adds missing ones only)",
+    )
+    parser.add_argument(
+        "--titles",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also add N synthetic titles (benchmarks)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=42, help="random seed of the synthetic catalogue"
+    )
+    parser.add_argument("--batch-size", type=int, default=1000, help="titles per INSERT batch")
+    parser.add_argument("--migrate-only", action="store_true", help="only apply migrations")
+    return parser.parse_args(argv)
+
+
+async def load(args: argparse.Namespace, database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            if args.force or await is_empty(session):
+                report = await load_entries(session, curated_entries())
+                print(
+                    f"curated catalogue: {report.titles_added} titles added, "
+                    f"{report.titles_skipped} already there"
+                )
+            else:
+                print("curated catalogue: database already has titles, nothing loaded")
+        if args.titles:
+            async with create_sessionmaker(engine)() as session, session.begin():
+                await generate(session, args.titles, seed=args.seed, batch_size=args.batch_size)
+    finally:
+        await engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.titles < 0 or args.batch_size < 1:
+        print("--titles must be >= 0 and --batch-size >= 1", file=sys.stderr)
+        return 2
+    database_url = args.database_url or get_settings().database_url
+    upgrade(database_url)
+    if not args.migrate_only:
+        asyncio.run(load(args, database_url))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

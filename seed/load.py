@@ -1,0 +1,185 @@
+"""Load catalogue entries (the JSON shape of `seed/catalogue/*.json`) idempotently.
+
+Rows are matched by slug: a title, person, genre or provider that exists is
+left as it is, so loading the same catalogue twice adds nothing.
+"""
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import (
+    Credit,
+    Genre,
+    LanguageUse,
+    Offer,
+    Person,
+    Provider,
+    Review,
+    Title,
+    TitleGenre,
+    TitleLanguage,
+)
+from seed.example import REFUSENIK
+from seed.reference import GENRES, PROVIDERS
+
+CATALOGUE_DIR = Path(__file__).resolve().parent / "catalogue"
+Entry = dict[str, Any]
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def curated_entries() -> list[Entry]:
+    """The example title first, then every curated catalogue file."""
+    entries = [REFUSENIK]
+    for path in sorted(CATALOGUE_DIR.glob("*.json")):
+        entries.extend(json.loads(path.read_text(encoding="utf-8"))["titles"])
+    return entries
+
+
+@dataclass
+class LoadReport:
+    titles_added: int
+    titles_skipped: int
+
+
+async def is_empty(session: AsyncSession) -> bool:
+    return not await session.scalar(select(func.count()).select_from(Title))
+
+
+async def load_entries(session: AsyncSession, entries: Sequence[Entry]) -> LoadReport:
+    """Insert the entries whose slug is new, with everything they reference."""
+    genre_ids = await _ensure_by_slug(session, Genre, GENRES)
+    provider_ids = await _ensure_by_slug(session, Provider, PROVIDERS)
+    existing = set(
+        await session.scalars(
+            select(Title.slug).where(Title.slug.in_([e["slug"] for e in entries]))
+        )
+    )
+    new = [entry for entry in entries if entry["slug"] not in existing]
+    people = {slugify(c["person"]): c["person"] for e in new for c in e.get("credits", [])}
+    person_ids = await _ensure_by_slug(session, Person, people)
+    for entry in new:
+        await _insert_title(session, entry, genre_ids, provider_ids, person_ids)
+    return LoadReport(titles_added=len(new), titles_skipped=len(entries) - len(new))
+
+
+async def _ensure_by_slug(
+    session: AsyncSession, table: type[Any], names: dict[str, str]
+) -> dict[str, int]:
+    """Ids by slug, inserting the rows (slug, name) that are missing."""
+    found = dict(
+        (await session.execute(select(table.slug, table.id).where(table.slug.in_(names))))
+        .tuples()
+        .all()
+    )
+    missing = [{"slug": slug, "name": name} for slug, name in names.items() if slug not in found]
+    if missing:
+        rows = await session.execute(insert(table).returning(table.slug, table.id), missing)
+        found |= dict(rows.tuples().all())
+    return found
+
+
+async def _insert_title(
+    session: AsyncSession,
+    entry: Entry,
+    genre_ids: dict[str, int],
+    provider_ids: dict[str, int],
+    person_ids: dict[str, int],
+) -> None:
+    release = entry.get("releaseDate")
+    title_id = await session.scalar(
+        insert(Title)
+        .returning(Title.id)
+        .values(
+            slug=entry["slug"],
+            name=entry["name"],
+            kind=entry["kind"],
+            year=entry.get("year"),
+            release_date=date.fromisoformat(release) if release else None,
+            content_rating=entry.get("contentRating"),
+            runtime_minutes=entry.get("runtimeMinutes"),
+            original_language=entry.get("originalLanguage"),
+            synopsis=entry.get("synopsis"),
+        )
+    )
+    children: list[tuple[type[Any], list[dict[str, Any]]]] = [
+        (TitleGenre, [{"title_id": title_id, "genre_id": genre_ids[g]} for g in entry["genres"]]),
+        (TitleLanguage, _languages(title_id, entry)),
+        (Credit, _credits(title_id, entry.get("credits", []), person_ids)),
+        (Review, [_review(title_id, review) for review in entry.get("reviews", [])]),
+        (Offer, [_offer(title_id, offer, provider_ids) for offer in entry.get("offers", [])]),
+    ]
+    for table, rows in children:
+        if rows:
+            await session.execute(insert(table), rows)
+
+
+def _languages(title_id: int, entry: Entry) -> list[dict[str, Any]]:
+    return [
+        {"title_id": title_id, "use": use, "language": language, "position": position}
+        for use, key in (
+            (LanguageUse.AUDIO, "audioLanguages"),
+            (LanguageUse.SUBTITLE, "subtitleLanguages"),
+        )
+        for position, language in enumerate(dict.fromkeys(entry.get(key, [])))
+    ]
+
+
+def _credits(
+    title_id: int, credits: Iterable[Entry], person_ids: dict[str, int]
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "title_id": title_id,
+            "person_id": person_ids[slugify(credit["person"])],
+            "role": credit["role"],
+            "character": credit.get("character"),
+            "position": position,
+        }
+        for position, credit in enumerate(credits)
+    ]
+
+
+def _review(title_id: int, review: Entry) -> dict[str, Any]:
+    published = review.get("publishedAt")
+    return {
+        "title_id": title_id,
+        "reviewer": review["reviewer"],
+        "publication": review.get("publication"),
+        "rating": review.get("rating"),
+        "body": review["body"],
+        "published_at": date.fromisoformat(published) if published else None,
+    }
+
+
+def _offer(title_id: int, offer: Entry, provider_ids: dict[str, int]) -> dict[str, Any]:
+    price = offer.get("price")
+    return {
+        "title_id": title_id,
+        "provider_id": provider_ids[offer["provider"]],
+        "region": offer["region"],
+        "monetization": offer["monetization"],
+        "quality": offer.get("quality"),
+        "price": Decimal(price) if price is not None else None,
+        "currency": offer.get("currency"),
+        "url": offer["url"],
+        "available_from": _instant(offer.get("availableFrom")),
+        "available_until": _instant(offer.get("availableUntil")),
+    }
+
+
+def _instant(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
