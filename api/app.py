@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 
 import orjson
+from cross_web import HTTPException
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
@@ -13,11 +14,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.schema import BaseSchema
+from strawberry.types import ExecutionResult
 
 from api.context import Context
-from api.errors import INTERNAL_MESSAGE, ErrorCode
+from api.errors import INTERNAL_MESSAGE, ErrorCode, classify, error_body
 from api.graphiql import STATIC_DIR, render_page
 from api.schema import create_schema
 from api.settings import Settings, get_settings
@@ -37,11 +41,28 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         super().__init__(schema, graphql_ide="graphiql" if graphiql else None)
         self.sessions = sessions
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await super().__call__(scope, receive, send)
+        try:
+            response = await self.run(Request(scope, receive=receive))
+        except HTTPException as error:  # unreadable body, wrong method...: JSON, not text
+            body = error_body(error.reason, ErrorCode.BAD_USER_INPUT)
+            response = JSONResponse(body, status_code=error.status_code)
+        await response(scope, receive, send)
+
     async def get_context(self, request: Request, response: Response | None = None) -> Context:  # type: ignore[override]
         return Context(sessions=self.sessions, request=request, response=response)
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(render_page(GRAPHQL_PATH, STATIC_PATH))
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        if result.errors:
+            result.errors = [classify(error) for error in result.errors]
+        return await super().process_result(request, result)
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -88,7 +109,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
 
 async def _internal_error(_: Request, error: Exception) -> Response:
     logger.error("unhandled error", exc_info=error)
-    body = {"errors": [{"message": INTERNAL_MESSAGE, "extensions": {"code": ErrorCode.INTERNAL_SERVER_ERROR}}]}
+    body = error_body(INTERNAL_MESSAGE, ErrorCode.INTERNAL_SERVER_ERROR)
     return JSONResponse(body, status_code=500)
 
 

@@ -1,19 +1,18 @@
 """The one mapping from failures to the contract's `extensions.code` values.
 
-Every error leaves the service through `ErrorCodes`: expected errors keep their
-message, anything unexpected is logged here and reaches the client only as a
-generic message, so no stack trace, SQL or file path can leak.
+Every error passes through `classify` on its way to the client (the HTTP view
+calls it): expected errors keep their message, anything unexpected is logged
+here and reaches the client only as a generic message, so no stack trace, SQL or
+file path can leak.
 """
 
 import enum
 import logging
 import re
-from collections.abc import Iterator
 
 from graphql import GraphQLError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from strawberry.extensions import SchemaExtension
 
 logger = logging.getLogger("reelgraph.errors")
 
@@ -58,9 +57,14 @@ _DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeoutError, OSError, T
 def classify(error: GraphQLError) -> GraphQLError:
     """Return `error` with a contract code, replacing it when it must not be shown."""
     original = error.original_error
+    while isinstance(original, GraphQLError) and original.original_error is not None:
+        error, original = original, original.original_error
     if isinstance(original, ApiError):
         return _with_code(error, original.message, original.code, original.extensions)
-    if original is None:
+    # No path: the document or its variables were rejected before any resolver ran.
+    if original is None or (
+        isinstance(original, GraphQLError | ValueError | TypeError) and not error.path
+    ):
         if error.extensions and "code" in error.extensions:
             return error
         code = (
@@ -78,6 +82,11 @@ def classify(error: GraphQLError) -> GraphQLError:
     return _with_code(error, INTERNAL_MESSAGE, ErrorCode.INTERNAL_SERVER_ERROR)
 
 
+def error_body(message: str, code: ErrorCode) -> dict[str, object]:
+    """A GraphQL-shaped body for errors raised outside GraphQL execution (HTTP level)."""
+    return {"errors": [{"message": message, "extensions": {"code": code.value}}]}
+
+
 def _with_code(
     error: GraphQLError,
     message: str,
@@ -92,11 +101,3 @@ def _with_code(
         path=error.path,
         extensions={**(extensions or {}), "code": code.value},
     )
-
-
-class ErrorCodes(SchemaExtension):
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        if result is not None and result.errors:
-            result.errors = [classify(error) for error in result.errors]

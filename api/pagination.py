@@ -172,7 +172,10 @@ async def fetch_pages(
     first, after = keys[0].first, keys[0].after
     rank = func.row_number().over(partition_by=parent, order_by=ordering.order_by())
     inner = stmt.with_only_columns(
-        entity.id.label("row_id"), parent.label("parent_id"), *_sort_columns(ordering), rank.label("rank")
+        entity.id.label("row_id"),
+        parent.label("parent_id"),
+        *_sort_columns(ordering),
+        rank.label("rank"),
     ).where(parent.in_({key.parent_id for key in keys}))
     if after is not None:
         inner = inner.where(ordering.after(after))

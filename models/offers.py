@@ -40,12 +40,8 @@ class Provider(SQLModel, table=True):
 class Offer(SQLModel, table=True):
     __tablename__ = "offers"
     __table_args__ = (
-        sa.UniqueConstraint(
-            "title_id", "provider_id", "region", "monetization"
-        ),
-        sa.CheckConstraint(
-            "length(region) = 2 AND region = upper(region)", name="region_alpha2"
-        ),
+        sa.UniqueConstraint("title_id", "provider_id", "region", "monetization"),
+        sa.CheckConstraint("length(region) = 2 AND region = upper(region)", name="region_alpha2"),
         sa.CheckConstraint(
             "currency IS NULL OR (length(currency) = 3 AND currency = upper(currency))",
             name="currency_alpha3",
@@ -58,8 +54,7 @@ class Offer(SQLModel, table=True):
             name="price_iff_transactional",
         ),
         sa.CheckConstraint(
-            "available_until IS NULL OR available_from IS NULL"
-            " OR available_until > available_from",
+            "available_until IS NULL OR available_from IS NULL OR available_until > available_from",
             name="window_ordered",
         ),
         sa.CheckConstraint("url LIKE 'https://%'", name="url_https"),

@@ -80,15 +80,12 @@ async def _ensure_by_slug(
     session: AsyncSession, table: type[Any], names: dict[str, str]
 ) -> dict[str, int]:
     """Ids by slug, inserting the rows (slug, name) that are missing."""
-    found = dict(
-        (await session.execute(select(table.slug, table.id).where(table.slug.in_(names))))
-        .tuples()
-        .all()
-    )
+    existing = select(table.slug, table.id).where(table.slug.in_(names))
+    found: dict[str, int] = dict((await session.execute(existing)).all())
     missing = [{"slug": slug, "name": name} for slug, name in names.items() if slug not in found]
     if missing:
         rows = await session.execute(insert(table).returning(table.slug, table.id), missing)
-        found |= dict(rows.tuples().all())
+        found |= dict(rows.all())
     return found
 
 

@@ -35,7 +35,7 @@ async def _offers(
     if monetizations is not None:
         stmt = stmt.where(Offer.monetization.in_(monetizations))
     found: dict[int, list[tuple[Offer, Provider]]] = defaultdict(list)
-    for offer, provider in (await session.execute(stmt)).tuples():
+    for offer, provider in await session.execute(stmt):
         found[offer.title_id].append((offer, provider))
     return found
 

@@ -1,14 +1,14 @@
 """Root fields for providers."""
 
 import strawberry
-
-from api.arguments import OMITTED, given
 from sqlalchemy import select
 
+from api.arguments import OMITTED, given
 from api.context import Info
 from api.offers.filters import parse_region
 from api.offers.types import Provider
-from models import Offer, Provider as ProviderRow
+from models import Offer
+from models import Provider as ProviderRow
 
 
 @strawberry.type

@@ -8,7 +8,9 @@ import strawberry
 
 from api.ids import encode_id
 from api.node import Node
-from models import Monetization, Offer as OfferRow, Provider as ProviderRow, VideoQuality
+from models import Monetization, VideoQuality
+from models import Offer as OfferRow
+from models import Provider as ProviderRow
 
 strawberry.enum(Monetization, description="How a viewer pays for an offer.")
 strawberry.enum(VideoQuality)

@@ -5,13 +5,14 @@ from typing import TYPE_CHECKING, Annotated, Self
 import strawberry
 
 from api.arguments import OMITTED, given
-
 from api.connection import Connection, load_connection
 from api.context import Info
 from api.ids import encode_id
 from api.node import Node
 from api.people.loaders import NEWEST_TITLES_FIRST
-from models import Credit as CreditRow, CreditRole, Person as PersonRow
+from models import Credit as CreditRow
+from models import CreditRole
+from models import Person as PersonRow
 
 if TYPE_CHECKING:
     from api.titles.types import Title
@@ -30,7 +31,9 @@ class Person(Node):
     @classmethod
     def from_row(cls, row: PersonRow) -> Self:
         assert row.id is not None
-        return cls(id=strawberry.ID(encode_id("Person", row.id)), pk=row.id, slug=row.slug, name=row.name)
+        return cls(
+            id=strawberry.ID(encode_id("Person", row.id)), pk=row.id, slug=row.slug, name=row.name
+        )
 
     @strawberry.field(description="Credits on titles, newest title first.")
     async def credits(

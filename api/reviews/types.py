@@ -21,7 +21,9 @@ LazyTitle = Annotated["Title", strawberry.lazy("api.titles.types")]
 class Review(Node):
     reviewer: str
     publication: str | None
-    rating: float | None = strawberry.field(description="Stars 0..5 in steps of 0.5; null when unrated.")
+    rating: float | None = strawberry.field(
+        description="Stars 0..5 in steps of 0.5; null when unrated."
+    )
     body: Blurb
     published_at: date | None
     title_id: strawberry.Private[int]

@@ -67,4 +67,3 @@ class TitleFilter:
             chosen = select(Provider.id).where(Provider.slug.in_(self.providers))
             stmt = stmt.where(Offer.provider_id.in_(chosen))
         return exists(stmt)
-

@@ -1,10 +1,9 @@
 """Root fields for titles: one by slug, filtered lists, full-text search, genres."""
 
 import strawberry
-
-from api.arguments import OMITTED, given
 from sqlalchemy import func, select
 
+from api.arguments import OMITTED, given
 from api.connection import Connection
 from api.context import Info
 from api.pagination import (
@@ -19,7 +18,8 @@ from api.titles.filters import TitleFilter
 from api.titles.search import search_count, search_page, search_terms
 from api.titles.sorters import ORDERINGS, TitleOrder
 from api.titles.types import Genre, Title
-from models import Genre as GenreRow, Title as TitleRow
+from models import Genre as GenreRow
+from models import Title as TitleRow
 from models.columns import utc_now
 
 SEARCH_LIST = "SEARCH"
@@ -54,7 +54,9 @@ class TitleQuery:
 
         async def count() -> int:
             async with sessions() as session:
-                total = await session.scalar(select(func.count()).select_from(TitleRow).where(condition))
+                total = await session.scalar(
+                    select(func.count()).select_from(TitleRow).where(condition)
+                )
             return int(total or 0)
 
         return Connection.from_page(page, Title.from_row, count)

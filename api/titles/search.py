@@ -69,4 +69,5 @@ async def search_count(session: AsyncSession, terms: Sequence[str]) -> int:
     if not terms:
         return 0
     stmt, _ = _matches(session.bind.dialect.name, terms)
-    return int(await session.scalar(stmt.with_only_columns(func.count())) or 0)
+    counted = stmt.with_only_columns(func.count()).select_from(Title)
+    return int(await session.scalar(counted) or 0)

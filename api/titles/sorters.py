@@ -40,7 +40,10 @@ ORDERINGS = {
         (TitleOrder.NAME_ASC, (SortKey(Title.name), SortKey(Title.id))),
         (
             TitleOrder.CRITIC_RATING_DESC,
-            (SortKey(_critic_rating, descending=True, nullable=True, parse=float), SortKey(Title.id)),
+            (
+                SortKey(_critic_rating, descending=True, nullable=True, parse=float),
+                SortKey(Title.id),
+            ),
         ),
     )
 }

@@ -6,7 +6,6 @@ from typing import Self
 import strawberry
 
 from api.arguments import OMITTED, given
-
 from api.blurb import Blurb
 from api.connection import Connection, load_connection
 from api.context import Info
@@ -18,7 +17,8 @@ from api.people.loaders import BILLING_ORDER
 from api.people.types import Credit
 from api.reviews.loaders import NEWEST_FIRST
 from api.reviews.types import Review
-from models import CreditRole, Genre as GenreRow, LanguageUse, Monetization, TitleKind
+from models import CreditRole, LanguageUse, Monetization, TitleKind
+from models import Genre as GenreRow
 from models import Title as TitleRow
 
 strawberry.enum(TitleKind)
@@ -66,7 +66,9 @@ class Title(Node):
 
     @strawberry.field
     async def genres(self, info: Info) -> list[Genre]:
-        return [Genre.from_row(row) for row in await info.context.loaders.titles.genres.load(self.pk)]
+        return [
+            Genre.from_row(row) for row in await info.context.loaders.titles.genres.load(self.pk)
+        ]
 
     @strawberry.field
     async def audio_languages(self, info: Info) -> list[str]:

@@ -1,0 +1,67 @@
+"""No N+1: the SQL a request runs depends on the query's shape, not on row counts."""
+
+import asyncio
+
+from tests.conftest import StatementCounter
+from tests.helpers import GraphQL, data
+
+NESTED_TITLES = """
+query Browse($first: Int!) {
+  titles(first: $first) {
+    totalCount
+    edges { node {
+      id name criticRating audioLanguages subtitleLanguages
+      genres { slug }
+      synopsis { truncated(maxLength: 120) { text } }
+      reviews(first: 2) {
+        totalCount edges { node { reviewer rating body { truncated { text } } } }
+      }
+      credits(first: 5) {
+        totalCount edges { node { role order person { name credits(first: 1) { totalCount } } } }
+      }
+      offers(region: "US") { monetization price { amount } provider { name } }
+      availableToStream(region: "GB")
+    } }
+  }
+}
+"""
+
+
+async def _statements_for(graphql: GraphQL, counter: StatementCounter, first: int) -> int:
+    counter.statements.clear()
+    titles = data(await graphql(NESTED_TITLES, {"first": first}))["titles"]
+    assert len(titles["edges"]) == first
+    return len(counter)
+
+
+async def test_nested_titles_query_runs_as_many_statements_at_5_as_at_100(
+    graphql: GraphQL, count_statements: StatementCounter
+) -> None:
+    small = await _statements_for(graphql, count_statements, 5)
+    large = await _statements_for(graphql, count_statements, 100)
+    assert small == large, count_statements.statements
+    # one per root list and count, one per loader; a fixed bound keeps it honest
+    assert large <= 16
+
+
+async def test_a_title_page_with_every_field_is_a_handful_of_statements(
+    graphql: GraphQL, count_statements: StatementCounter
+) -> None:
+    body = await graphql(
+        """{ title(slug: "refusenik-2007") {
+            genres { name } criticRating audioLanguages
+            reviews { totalCount edges { node { reviewer } } }
+            credits { totalCount edges { node { person { name } } } }
+            offers(region: "US") { provider { name } } availableToStream(region: "US") } }"""
+    )
+    assert data(body)["title"]["genres"] == [{"name": "Documentary"}]
+    assert len(count_statements) <= 12, count_statements.statements
+
+
+async def test_concurrent_requests_each_get_their_own_sessions(graphql: GraphQL) -> None:
+    async def page(first: int) -> int:
+        titles = data(await graphql(NESTED_TITLES, {"first": first}))["titles"]
+        return len(titles["edges"])
+
+    sizes = [1, 7, 20, 50, 3, 11, 30, 9] * 3
+    assert await asyncio.gather(*(page(size) for size in sizes)) == sizes
