@@ -102,7 +102,7 @@ def decode_cursor(cursor: str, list_name: str, size: int) -> list[Any]:
         raise invalid_cursor(cursor) from None
     if name != list_name or len(values) != size:
         raise invalid_cursor(cursor)
-    return values
+    return list(values)
 
 
 def invalid_cursor(cursor: str) -> BadUserInput:

@@ -8,15 +8,7 @@ from sqlalchemy.engine import Connection
 import models
 from api.settings import get_settings
 from models.db import create_engine
-
-# Objects that only exist in migrations (full-text search machinery per engine).
-MIGRATION_ONLY = {"search_vector", "ix_titles_search_vector", "title_search"}
-
-
-def include_object(
-    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
-) -> bool:
-    return name not in MIGRATION_ONLY and not (name or "").startswith("title_search_")
+from seed.migrations import include_object
 
 
 def database_url() -> str:

@@ -326,13 +326,14 @@ async def generate(
                 for name, table_rows in rows.items():
                     batch[name].extend(table_rows)
             for name, table in TABLES.items():
-                await session.execute(insert(table), batch[name])
+                await session.execute(insert(table.__table__), batch[name])
             progress.update(min(batch_size, titles - start))
     if session.bind.dialect.name == "postgresql":
-        for table in ("titles", "people", "reviews", "credits", "offers"):
+        for table_name in ("titles", "people", "reviews", "credits", "offers"):
             await session.execute(
                 text(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}"
+                    f"SELECT setval(pg_get_serial_sequence('{table_name}', 'id'), max(id))"
+                    f" FROM {table_name}"
                 )
             )
 
@@ -344,7 +345,7 @@ async def _insert_batches(
     for row in rows:
         batch.append(row)
         if len(batch) == size:
-            await session.execute(insert(table), batch)
+            await session.execute(insert(table.__table__), batch)
             batch = []
     if batch:
-        await session.execute(insert(table), batch)
+        await session.execute(insert(table.__table__), batch)

@@ -28,7 +28,7 @@ NEWEST_TITLES_FIRST = Ordering(
 
 def _title_credits(roles: Hashable) -> Select[Any]:
     stmt = select(Credit)
-    return stmt.where(Credit.role.in_(roles)) if roles else stmt  # type: ignore[arg-type]
+    return stmt.where(Credit.role.in_(roles)) if roles else stmt
 
 
 def _person_credits(_scope: Hashable) -> Select[Any]:

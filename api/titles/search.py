@@ -6,9 +6,20 @@ operators, quotes, `%` or NUL in the input only ever match literally or not at a
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import regex
-from sqlalchemy import Select, bindparam, column, func, literal_column, select, table
+from sqlalchemy import (
+    ColumnClause,
+    ColumnElement,
+    Select,
+    bindparam,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import BadUserInput
@@ -35,13 +46,13 @@ def _fts5_query(terms: Sequence[str]) -> str:
     return " ".join(quoted) + "*"
 
 
-def _matches(dialect: str, terms: Sequence[str]) -> tuple[Select[tuple[Title]], object]:
+def _matches(dialect: str, terms: Sequence[str]) -> tuple[Select[Any], ColumnElement[Any]]:
     """Titles matching every term, with a rank where lower sorts first."""
     if dialect == "postgresql":
         words = [*terms[:-1], f"{terms[-1]}:*"]
         query = func.to_tsquery("english", bindparam("q", " & ".join(words)))
-        vector = literal_column("titles.search_vector")
-        rank = -func.ts_rank_cd(vector, query)
+        vector: ColumnClause[Any] = literal_column("titles.search_vector")
+        rank: ColumnElement[Any] = -func.ts_rank_cd(vector, query)
         return select(Title).where(vector.op("@@")(query)), rank
     # bm25() is lower for better matches; a name hit weighs ten times a synopsis hit.
     rank = literal_column("bm25(title_search, 10.0, 1.0)")
@@ -61,7 +72,7 @@ async def search_page(
         return [], False
     stmt, rank = _matches(session.bind.dialect.name, terms)
     stmt = stmt.order_by(rank, Title.id).limit(first + 1).offset(offset)
-    rows = list((await session.execute(stmt)).scalars())
+    rows: list[Title] = list((await session.execute(stmt)).scalars())
     return rows[:first], len(rows) > first
 
 

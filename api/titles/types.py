@@ -112,6 +112,7 @@ class Title(Node):
         roles: list[CreditRole] | None = OMITTED,
     ) -> Connection[Credit]:
         people = info.context.loaders.people
+        chosen = given(roles)
         return await load_connection(
             people.credits_by_title,
             people.credit_count_by_title,
@@ -121,7 +122,7 @@ class Title(Node):
             given(after),
             Credit.from_row,
             default_first=20,
-            scope=frozenset(roles) if given(roles) else None,
+            scope=frozenset(chosen) if chosen else None,
         )
 
     @strawberry.field(description="Offers available now in `region` (ISO 3166-1 alpha-2).")
