@@ -12,6 +12,14 @@ KeyT = TypeVar("KeyT", bound=Hashable)
 RowT = TypeVar("RowT")
 
 
+class LoaderGroup:
+    """One domain's DataLoaders for one request; each is created on first use
+    (as a `cached_property`), so a request pays only for what its query touches."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+
 def by_key(
     sessions: async_sessionmaker[AsyncSession],
     stmt: Select[tuple[RowT]],

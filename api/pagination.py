@@ -39,12 +39,31 @@ class SortKey:
     column: ColumnElement[Any]
     descending: bool = False
     nullable: bool = False
-    # How a JSON cursor value turns back into a bind parameter.
-    parse: Callable[[Any], Any] = field(default=lambda value: value)
+    # Turns a JSON cursor value back into a bind parameter, refusing wrong types
+    # (a forged cursor must be bad input, not a database type error).
+    parse: Callable[[Any], Any] = field(default=lambda value: parse_int(value))
+
+
+def parse_int(value: Any) -> int:
+    if type(value) is not int:
+        raise TypeError(value)
+    return value
+
+
+def parse_float(value: Any) -> float:
+    if type(value) not in (int, float):
+        raise TypeError(value)
+    return float(value)
+
+
+def parse_str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(value)
+    return value
 
 
 def parse_date(value: Any) -> date:
-    return date.fromisoformat(value)
+    return date.fromisoformat(parse_str(value))
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,10 @@ from functools import cached_property
 from typing import Any
 
 from sqlalchemy import case, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
-from api.batching import by_key, scoped
+from api.batching import LoaderGroup, by_key, scoped
 from api.offers.filters import available_now, streamable_in
 from models import Monetization, Offer, Provider
 from models.columns import utc_now
@@ -51,10 +51,7 @@ async def _streamable(
     return dict.fromkeys((await session.execute(stmt)).scalars(), True)
 
 
-class OfferLoaders:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
-
+class OfferLoaders(LoaderGroup):
     @cached_property
     def by_title(self) -> DataLoader[tuple[int, Hashable], Any]:
         """Key (title id, (region, monetizations or None)) -> [(offer, provider)]."""

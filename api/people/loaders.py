@@ -5,10 +5,9 @@ from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
 
-from api.batching import by_key
+from api.batching import LoaderGroup, by_key
 from api.pagination import (
     CountKey,
     Ordering,
@@ -35,10 +34,7 @@ def _person_credits(_scope: Hashable) -> Select[Any]:
     return select(Credit).join(Title, Title.id == Credit.title_id)
 
 
-class PeopleLoaders:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
-
+class PeopleLoaders(LoaderGroup):
     @cached_property
     def by_id(self) -> DataLoader[Any, Person | None]:
         return by_key(self._sessions, select(Person), Person.id)

@@ -5,10 +5,9 @@ from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
 
-from api.batching import by_key
+from api.batching import LoaderGroup, by_key
 from api.pagination import (
     CountKey,
     Ordering,
@@ -34,10 +33,7 @@ def _reviews(_scope: Hashable) -> Select[Any]:
     return select(Review)
 
 
-class ReviewLoaders:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
-
+class ReviewLoaders(LoaderGroup):
     @cached_property
     def by_id(self) -> DataLoader[Any, Review | None]:
         return by_key(self._sessions, select(Review), Review.id)

@@ -4,17 +4,13 @@ from functools import cached_property
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
 
-from api.batching import by_key, grouped
+from api.batching import LoaderGroup, by_key, grouped
 from models import Genre, Title, TitleGenre, TitleLanguage
 
 
-class TitleLoaders:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
-
+class TitleLoaders(LoaderGroup):
     @cached_property
     def by_id(self) -> DataLoader[Any, Title | None]:
         return by_key(self._sessions, select(Title), Title.id)

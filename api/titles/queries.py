@@ -92,6 +92,6 @@ class TitleQuery:
 
 def _search_offset(after: str) -> int:
     (offset,) = decode_cursor(after, SEARCH_LIST, 1)
-    if not isinstance(offset, int) or offset < 0:
+    if type(offset) is not int or offset < 0:
         raise invalid_cursor(after)
     return offset

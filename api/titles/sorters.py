@@ -5,7 +5,7 @@ import enum
 import strawberry
 from sqlalchemy import func, select
 
-from api.pagination import Ordering, SortKey, parse_date
+from api.pagination import Ordering, SortKey, parse_date, parse_float, parse_str
 from models import Review, Title
 
 
@@ -37,11 +37,11 @@ ORDERINGS = {
     for order, keys in (
         (TitleOrder.RELEASED_DESC, _released(descending=True)),
         (TitleOrder.RELEASED_ASC, _released(descending=False)),
-        (TitleOrder.NAME_ASC, (SortKey(Title.name), SortKey(Title.id))),
+        (TitleOrder.NAME_ASC, (SortKey(Title.name, parse=parse_str), SortKey(Title.id))),
         (
             TitleOrder.CRITIC_RATING_DESC,
             (
-                SortKey(_critic_rating, descending=True, nullable=True, parse=float),
+                SortKey(_critic_rating, descending=True, nullable=True, parse=parse_float),
                 SortKey(Title.id),
             ),
         ),

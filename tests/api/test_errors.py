@@ -35,6 +35,11 @@ def assert_no_leak(body: Any) -> None:
         '{ title(slug: "refusenik-2007") { reviews(first: 1000) { totalCount } } }',
         "{ titles(filter: {yearFrom: 99999}) { totalCount } }",
         '{ node(id: "%%%") { id } }',
+        # forged cursors: well-formed JSON with values of the wrong types
+        '{ titles(after: "WyJSRUxFQVNFRF9ERVNDIiwieCIsbnVsbCwiYWJjIl0") { totalCount } }',
+        '{ titles(orderBy: NAME_ASC, after: "WyJOQU1FX0FTQyIsMSwyXQ") { totalCount } }',
+        "{ titles(orderBy: CRITIC_RATING_DESC, after: "
+        '"WyJDUklUSUNfUkFUSU5HX0RFU0MiLCI1IiwxXQ") { totalCount } }',
     ],
 )
 async def test_bad_input_is_bad_user_input_without_leaks(graphql: GraphQL, query: str) -> None:
