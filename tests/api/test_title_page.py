@@ -94,3 +94,44 @@ async def test_streams_in_the_us_with_free_and_paid_offers(graphql: GraphQL) -> 
 async def test_unknown_slug_is_null_not_an_error(graphql: GraphQL) -> None:
     body = await graphql('{ title(slug: "no-such-title-1999") { name } }')
     assert data(body) == {"title": None}
+
+
+async def test_a_curated_title_exposes_every_scalar_field(graphql: GraphQL) -> None:
+    body = await graphql(
+        """{ title(slug: "the-godfather-1972") {
+              name kind year releaseDate contentRating runtimeMinutes originalLanguage
+              audioLanguages subtitleLanguages genres { slug }
+              offers(region: "GB") { provider { slug } quality availableFrom availableUntil }
+        } }"""
+    )
+    title = data(body)["title"]
+    assert title == {
+        "name": "The Godfather",
+        "kind": "MOVIE",
+        "year": 1972,
+        "releaseDate": "1972-03-24",
+        "contentRating": "R",
+        "runtimeMinutes": 175,
+        "originalLanguage": "en",
+        "audioLanguages": ["en", "it"],
+        "subtitleLanguages": ["en", "de", "nl", "da", "pl"],
+        "genres": [{"slug": "crime"}, {"slug": "drama"}],
+        "offers": [
+            {
+                "provider": {"slug": "netflix"},
+                "quality": "UHD",
+                "availableFrom": None,
+                "availableUntil": None,
+            }
+        ],
+    }
+
+
+async def test_availability_dates_are_utc_datetimes(graphql: GraphQL) -> None:
+    body = await graphql(
+        """{ title(slug: "it-happened-one-night-1934") {
+              offers(region: "JP") { provider { slug } availableUntil } } }"""
+    )
+    offers = data(body)["title"]["offers"]
+    hulu = next(offer for offer in offers if offer["provider"]["slug"] == "hulu")
+    assert hulu["availableUntil"] == "2031-06-30T00:00:00+00:00"
