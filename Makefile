@@ -42,5 +42,10 @@ schema: $(INSTALLED)
 seed: $(INSTALLED)
 	$(PY) -m seed --titles $(or $(TITLES),0)
 
+## bench: Reelgraph vs PostGraphile vs a bare HTTP ceiling under wrk -> bench/RESULTS.md
+## (BENCH_TITLES=N catalogue size; BENCH_ARGS="--ref HEAD --repeat 1 ..." see bench/README.md)
+bench: $(INSTALLED)
+	$(PY) -m bench.run $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) reelgraph.db reelgraph.db-wal reelgraph.db-shm .pytest_cache .ruff_cache .mypy_cache .hypothesis

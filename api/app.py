@@ -4,12 +4,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 import orjson
 from cross_web import HTTPException
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -23,6 +25,8 @@ from strawberry.types import ExecutionResult
 from api.context import Context
 from api.errors import INTERNAL_MESSAGE, ErrorCode, classify, error_body
 from api.graphiql import STATIC_DIR, render_page
+from api.middleware import RateLimit, RequestLimits
+from api.rate_limit import RateLimiter, create_rate_limiter
 from api.schema import create_schema
 from api.settings import Settings, get_settings
 from models.db import create_engine, create_sessionmaker
@@ -72,7 +76,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     settings = settings or get_settings()
     engine = engine or create_engine(settings.database_url, **_pool_options(settings))
     sessions = create_sessionmaker(engine)
-    graphql = GraphQLEndpoint(create_schema(settings.max_query_depth), sessions, settings.graphiql)
+    graphql = GraphQLEndpoint(create_schema(settings), sessions, settings.graphiql)
+    limiter = create_rate_limiter(settings)
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -93,6 +98,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         yield
         await engine.dispose()
+        if limiter is not None:
+            await limiter.aclose()
 
     return Starlette(
         routes=[
@@ -104,7 +111,20 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         ],
         exception_handlers={500: _internal_error},
         lifespan=lifespan,
+        middleware=_middleware(settings, limiter),
     )
+
+
+def _middleware(settings: Settings, limiter: RateLimiter | None) -> list[Middleware]:
+    """Outermost first: refuse a client over its rate before reading its body."""
+    limits = Middleware(
+        RequestLimits,
+        max_body_bytes=settings.max_body_bytes,
+        timeout_seconds=settings.request_timeout_seconds,
+    )
+    if limiter is None:
+        return [limits]
+    return [Middleware(RateLimit, limiter=limiter, exempt=("/healthz", "/readyz")), limits]
 
 
 async def _internal_error(_: Request, error: Exception) -> Response:
@@ -113,7 +133,23 @@ async def _internal_error(_: Request, error: Exception) -> Response:
     return JSONResponse(body, status_code=500)
 
 
-def _pool_options(settings: Settings) -> dict[str, int]:
+def _pool_options(settings: Settings) -> dict[str, Any]:
     if settings.database_url.startswith("sqlite"):
+        # SQLite has no statement timeout: a slow statement runs to its end in
+        # aiosqlite's thread; only REQUEST_TIMEOUT_SECONDS bounds the response.
         return {}
-    return {"pool_size": settings.db_pool_size, "max_overflow": settings.db_pool_size}
+    statement_timeout_ms = max(1, round(settings.db_statement_timeout_seconds * 1000))
+    return {
+        "pool_size": settings.db_pool_size,
+        "max_overflow": settings.db_pool_size,
+        # A database that goes away answers SERVICE_UNAVAILABLE within these bounds,
+        # and pooled connections it dropped are replaced once it is back.
+        "pool_timeout": settings.db_pool_timeout_seconds,
+        "pool_pre_ping": True,
+        "connect_args": {
+            "timeout": settings.db_connect_timeout_seconds,  # TCP connect + startup + auth
+            "command_timeout": settings.db_command_timeout_seconds,  # a silent connection
+            # The server cancels a longer statement (SQLSTATE 57014: SERVICE_UNAVAILABLE).
+            "server_settings": {"statement_timeout": str(statement_timeout_ms)},
+        },
+    }

@@ -8,7 +8,6 @@ file path can leak.
 
 import enum
 import logging
-import re
 
 from graphql import GraphQLError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -26,6 +25,10 @@ class ErrorCode(enum.StrEnum):
     PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+    # Beyond the contract's list: a write based on a stale version of a row.
+    CONFLICT = "CONFLICT"
+    # Beyond the contract's list: HTTP 429, too many requests from one API key or address.
+    RATE_LIMITED = "RATE_LIMITED"
 
 
 class ApiError(Exception):
@@ -47,11 +50,27 @@ class QueryTooComplex(ApiError):
     code = ErrorCode.QUERY_TOO_COMPLEX
 
 
+class NotFound(ApiError):
+    code = ErrorCode.NOT_FOUND
+
+
+class Conflict(ApiError):
+    code = ErrorCode.CONFLICT
+
+
 INTERNAL_MESSAGE = "Internal server error."
 UNAVAILABLE_MESSAGE = "The service is temporarily unavailable; try again shortly."
-# strawberry's QueryDepthLimiter reports through a plain validation error.
-_DEPTH_LIMIT = re.compile(r"exceeds maximum operation depth of \d+$")
+STATEMENT_TIMEOUT_MESSAGE = (
+    "The database took too long to answer and the query was cancelled; try again shortly."
+)
+# SQLSTATE query_canceled: PostgreSQL's statement_timeout (DB_STATEMENT_TIMEOUT_SECONDS)
+# cancelled a statement. SQLAlchemy wraps asyncpg's QueryCanceledError in a plain DBAPIError.
+_QUERY_CANCELED = "57014"
 _DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeoutError, OSError, TimeoutError)
+# SQLSTATE classes of a database that is unreachable, restarting or overloaded:
+# connection exception, operator intervention (shutting down, "starting up"),
+# insufficient resources (too many connections). 57014 has its own message above.
+_DATABASE_DOWN_SQLSTATES = ("08", "57P", "53")
 
 
 def classify(error: GraphQLError) -> GraphQLError:
@@ -65,21 +84,30 @@ def classify(error: GraphQLError) -> GraphQLError:
     if original is None or (
         isinstance(original, GraphQLError | ValueError | TypeError) and not error.path
     ):
-        if error.extensions and "code" in error.extensions:
+        if error.extensions and "code" in error.extensions:  # e.g. api.limits' errors
             return error
-        code = (
-            ErrorCode.QUERY_TOO_COMPLEX
-            if _DEPTH_LIMIT.search(error.message)
-            else ErrorCode.BAD_USER_INPUT
-        )
-        return _with_code(error, error.message, code)
-    if isinstance(original, _DATABASE_DOWN) or (
-        isinstance(original, DBAPIError) and original.connection_invalidated
-    ):
+        return _with_code(error, error.message, ErrorCode.BAD_USER_INPUT)
+    if isinstance(original, DBAPIError) and _sqlstate(original) == _QUERY_CANCELED:
+        logger.warning("statement cancelled by statement_timeout: %r", original)
+        return _with_code(error, STATEMENT_TIMEOUT_MESSAGE, ErrorCode.SERVICE_UNAVAILABLE)
+    if _database_down(original):
         logger.warning("database unavailable: %r", original)
         return _with_code(error, UNAVAILABLE_MESSAGE, ErrorCode.SERVICE_UNAVAILABLE)
     logger.error("unexpected error at %s", error.path, exc_info=original)
     return _with_code(error, INTERNAL_MESSAGE, ErrorCode.INTERNAL_SERVER_ERROR)
+
+
+def _database_down(error: Exception) -> bool:
+    if isinstance(error, _DATABASE_DOWN):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    sqlstate = _sqlstate(error)
+    return error.connection_invalidated or sqlstate.startswith(_DATABASE_DOWN_SQLSTATES)
+
+
+def _sqlstate(error: DBAPIError) -> str:
+    return getattr(error.orig, "sqlstate", None) or ""
 
 
 def error_body(message: str, code: ErrorCode) -> dict[str, object]:

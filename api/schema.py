@@ -1,13 +1,20 @@
 """Assembles the schema from the domains; nothing else lives here."""
 
+from collections.abc import Callable
+
 import strawberry
-from strawberry.extensions import ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.extensions import DisableIntrospection, SchemaExtension, ValidationCache
 from strawberry.tools import merge_types
 
+from api.limits import DocumentLimits, QueryLimits
+from api.offers.mutations import OfferMutation
 from api.offers.queries import ProviderQuery
+from api.people.mutations import CreditMutation
 from api.people.queries import PersonQuery
 from api.relay import NodeQuery
-from api.settings import get_settings
+from api.reviews.mutations import ReviewMutation
+from api.settings import Settings, get_settings
+from api.titles.mutations import TitleMutation
 from api.titles.queries import TitleQuery
 
 
@@ -17,18 +24,21 @@ class Schema(strawberry.Schema):
 
 
 Query = merge_types("Query", (NodeQuery, TitleQuery, PersonQuery, ProviderQuery))
+Mutation = merge_types("Mutation", (TitleMutation, ReviewMutation, CreditMutation, OfferMutation))
 
 
-def create_schema(max_depth: int | None = None) -> Schema:
-    depth = max_depth or get_settings().max_query_depth
-    return Schema(
-        query=Query,
-        extensions=[
-            ParserCache,
-            ValidationCache,
-            lambda: QueryDepthLimiter(max_depth=depth),
-        ],
-    )
+def create_schema(settings: Settings | None = None) -> Schema:
+    settings = settings or get_settings()
+    limits = DocumentLimits.from_settings(settings)
+    # QueryLimits parses (cached, with the token limit), so strawberry's ParserCache is
+    # not listed; it checks depth, aliases and requested nodes before execution.
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+        ValidationCache,
+        lambda: QueryLimits(limits),
+    ]
+    if not settings.introspection:
+        extensions.append(DisableIntrospection)
+    return Schema(query=Query, mutation=Mutation, extensions=extensions)
 
 
 schema = create_schema()

@@ -20,7 +20,27 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     graphiql: bool = Field(default=True, description="serve the GraphiQL playground")
     max_query_depth: int = Field(default=12, ge=2, le=50)
+    # Document limits (api/limits.py): over any of them is QUERY_TOO_COMPLEX.
+    max_query_aliases: int = Field(default=30, ge=0, le=1000)
+    max_query_tokens: int = Field(default=2000, ge=100, le=100_000)
+    max_query_nodes: int = Field(default=25_000, ge=100, le=10_000_000)
+    introspection: bool = Field(default=True, description="answer __schema and __type")
+    # HTTP limits (api/middleware.py).
+    max_body_bytes: int = Field(default=100_000, ge=1_000, le=10_000_000)
+    request_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
+    # PostgreSQL only: the server cancels a longer statement (SQLite has no such limit).
+    db_statement_timeout_seconds: float = Field(default=5.0, ge=0.001, le=600)
+    # Rate limiting per API key or client address (api/rate_limit.py); 0 turns it off.
+    rate_limit_per_minute: int = Field(default=600, ge=0, le=1_000_000)
+    rate_limit_burst: int = Field(default=100, ge=1, le=1_000_000)
+    redis_url: str | None = Field(default=None, description="share rate limits between replicas")
+    rate_limit_key_prefix: str = Field(default="reelgraph:ratelimit:", min_length=1, max_length=100)
     db_pool_size: int = Field(default=10, ge=1, le=200)
+    # PostgreSQL only: bounds that turn an unreachable database into a quick
+    # SERVICE_UNAVAILABLE instead of a hung request.
+    db_connect_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
+    db_pool_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    db_command_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
     @field_validator("database_url")
@@ -30,6 +50,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 "DATABASE_URL must use an async driver: sqlite+aiosqlite:// or postgresql+asyncpg://"
             )
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def redis_scheme_only(cls, value: str | None) -> str | None:
+        if not value:  # unset or empty: in-process rate limiting
+            return None
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("REDIS_URL must start with redis://, rediss:// or unix://")
         return value
 
 

@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from models.api_keys import ApiKey, ApiKeyRole
 from models.offers import STREAMING_MONETIZATIONS, Monetization, Offer, Provider, VideoQuality
 from models.people import Credit, CreditRole, Person
 from models.reviews import Review
@@ -11,6 +12,8 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "STREAMING_MONETIZATIONS",
+    "ApiKey",
+    "ApiKeyRole",
     "Credit",
     "CreditRole",
     "Genre",

@@ -30,3 +30,10 @@ class Review(SQLModel, table=True):
     rating: float | None = None
     body: str = Field(sa_type=sa.Text)
     published_at: date | None = None
+    # The critic's key that wrote it; NULL for curated or imported reviews.
+    author_key_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            sa.ForeignKey("api_keys.id", ondelete="SET NULL"), nullable=True, index=True
+        ),
+    )

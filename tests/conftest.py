@@ -15,11 +15,13 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.app import create_app
+from api.keys import create_key
 from api.settings import Settings
+from models import ApiKeyRole
 from models.db import create_engine, create_sessionmaker
 from seed.load import curated_entries, load_entries
 from seed.migrations import upgrade
-from tests.helpers import GraphQL
+from tests.helpers import GraphQL, assert_no_leak
 
 
 async def _reset_postgres(url: str) -> None:
@@ -64,7 +66,8 @@ def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 @pytest.fixture(scope="session")
 async def client(engine: AsyncEngine, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(Settings(database_url=database_url), engine=engine)
+    # The whole suite shares this client (one address): rate limiting is tested on its own apps.
+    app = create_app(Settings(database_url=database_url, rate_limit_per_minute=0), engine=engine)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client
@@ -72,17 +75,35 @@ async def client(engine: AsyncEngine, database_url: str) -> AsyncIterator[httpx.
 
 @pytest.fixture
 def graphql(client: httpx.AsyncClient) -> GraphQL:
-    """POST a document; returns the decoded body after checking it is well-formed."""
+    """POST a document (with an API key if given); returns the decoded body after
+    checking it is well-formed and leaks nothing internal."""
 
-    async def execute(query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        response = await client.post("/graphql", json={"query": query, "variables": variables})
+    async def execute(
+        query: str, variables: dict[str, Any] | None = None, *, key: str | None = None
+    ) -> dict[str, Any]:
+        headers = {"authorization": f"Bearer {key}"} if key else {}
+        payload = {"query": query, "variables": variables}
+        response = await client.post("/graphql", json=payload, headers=headers)
         assert response.status_code == 200, response.text
+        assert_no_leak(response.text)
         body: dict[str, Any] = response.json()
         for error in body.get("errors", []):
             assert error["extensions"]["code"], error
         return body
 
     return execute
+
+
+@pytest.fixture(scope="session")
+async def editor_key(sessions: async_sessionmaker[AsyncSession]) -> str:
+    async with sessions() as session, session.begin():
+        return (await create_key(session, ApiKeyRole.EDITOR, "Test Editor")).secret
+
+
+@pytest.fixture(scope="session")
+async def critic_key(sessions: async_sessionmaker[AsyncSession]) -> str:
+    async with sessions() as session, session.begin():
+        return (await create_key(session, ApiKeyRole.CRITIC, "Test Critic")).secret
 
 
 class StatementCounter:

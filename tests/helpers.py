@@ -1,7 +1,14 @@
 """Small helpers the tests share (fixtures live in conftest.py)."""
 
-from collections.abc import Awaitable, Callable
+import contextlib
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
+
+import httpx
+
+from api.app import create_app
+from api.settings import Settings
 
 GraphQL = Callable[..., Awaitable[dict[str, Any]]]
 
@@ -15,3 +22,28 @@ def data(body: dict[str, Any]) -> dict[str, Any]:
 
 def error_codes(body: dict[str, Any]) -> list[str]:
     return [error["extensions"]["code"] for error in body.get("errors", [])]
+
+
+# What must never reach a client: stack traces, SQL, driver names, file paths.
+LEAKS = re.compile(
+    r"Traceback|SELECT |INSERT |UPDATE |sqlalchemy|asyncpg|sqlite3|\.py\b|/work/|File \"", re.I
+)
+
+
+def assert_no_leak(body: object) -> None:
+    assert not LEAKS.search(str(body)), body
+
+
+@contextlib.asynccontextmanager
+async def serve(
+    settings: Settings, *, client: tuple[str, int] = ("127.0.0.1", 50000)
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An app built from `settings` alone (its own engine, rate limiter...), with its
+    lifespan run so that what it opened is closed; `client` is the caller's address."""
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app, client=client)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as http,
+    ):
+        yield http

@@ -45,6 +45,9 @@ class Title(Node):
     runtime_minutes: int | None
     original_language: str | None = strawberry.field(description='BCP 47, e.g. "en"')
     synopsis: Blurb | None
+    version: int = strawberry.field(
+        description="Increases with every edit; `updateTitle` takes it as `expectedVersion`."
+    )
     pk: strawberry.Private[int]
 
     @classmethod
@@ -62,6 +65,7 @@ class Title(Node):
             runtime_minutes=row.runtime_minutes,
             original_language=row.original_language,
             synopsis=Blurb(full=row.synopsis) if row.synopsis else None,
+            version=row.version,
         )
 
     @strawberry.field

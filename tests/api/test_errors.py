@@ -1,8 +1,5 @@
 """Errors: every one carries a contract code, and nothing internal leaks."""
 
-import re
-from typing import Any
-
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -10,13 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.app import create_app
 from api.settings import Settings
 from models.db import create_engine
-from tests.helpers import GraphQL, data, error_codes
-
-LEAKS = re.compile(r"Traceback|SELECT |sqlalchemy|asyncpg|sqlite3|\.py\b|/work/|File \"", re.I)
-
-
-def assert_no_leak(body: Any) -> None:
-    assert not LEAKS.search(str(body)), body
+from tests.helpers import GraphQL, assert_no_leak, data, error_codes
 
 
 @pytest.mark.parametrize(

@@ -4,12 +4,13 @@ from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import models
-from seed.migrations import include_object
+from seed.migrations import MIGRATIONS_DIR, include_object
 
 
 def _differences(connection: Connection) -> list[Any]:
@@ -27,7 +28,7 @@ async def test_migrated_database_matches_the_models(engine: AsyncEngine) -> None
 async def test_database_is_at_the_latest_revision(engine: AsyncEngine) -> None:
     async with engine.connect() as connection:
         version = await connection.scalar(text("SELECT version_num FROM alembic_version"))
-    assert version == "0001"
+    assert version == ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
 
 
 async def test_full_text_search_objects_exist_for_the_engine(engine: AsyncEngine) -> None:

@@ -1,0 +1,50 @@
+"""API keys: created with a CLI (`python -m api.keys`), shown once, stored as a hash."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import ApiKey, ApiKeyRole
+from models.columns import utc_now
+
+KEY_PREFIX = "rg_"
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    key: ApiKey
+    secret: str  # the only time the secret exists outside the client
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+async def create_key(session: AsyncSession, role: ApiKeyRole, name: str) -> IssuedKey:
+    secret = KEY_PREFIX + secrets.token_urlsafe(32)
+    key = ApiKey(name=name, role=role, key_hash=hash_secret(secret), prefix=secret[:11])
+    session.add(key)
+    await session.flush()
+    return IssuedKey(key, secret)
+
+
+async def find_active_key(session: AsyncSession, secret: str) -> ApiKey | None:
+    stmt = select(ApiKey).where(ApiKey.key_hash == hash_secret(secret), ApiKey.revoked_at.is_(None))
+    return await session.scalar(stmt)
+
+
+async def revoke_key(session: AsyncSession, prefix: str) -> int:
+    """Revokes the active keys starting with `prefix`; returns how many."""
+    stmt = (
+        update(ApiKey)
+        .where(ApiKey.prefix == prefix, ApiKey.revoked_at.is_(None))
+        .values(revoked_at=utc_now())
+    )
+    return (await session.execute(stmt)).rowcount
+
+
+async def list_keys(session: AsyncSession) -> list[ApiKey]:
+    return list(await session.scalars(select(ApiKey).order_by(ApiKey.id)))

@@ -1,0 +1,1 @@
+"""`make bench`: Reelgraph side by side with PostGraphile and a bare HTTP ceiling."""

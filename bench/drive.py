@@ -1,0 +1,176 @@
+"""Load generation with wrk, plus CPU accounting of the server and of PostgreSQL.
+
+CPU comes from /proc (utime + stime) before and after a run: the server's own
+process, the PostgreSQL backends connected to the bench database, and the rest
+of the machine (minus wrk), which shows whether something else (a test suite,
+another engineer's build) competed for the cores during the run.
+"""
+
+import json
+import os
+import resource
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.load import BENCH, PG_DATABASE
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+INSTALL_HINT = "wrk is missing: install it with `sudo apt-get install -y wrk` (Debian/Ubuntu)"
+
+
+@dataclass(frozen=True)
+class Settings:
+    duration: int
+    warmup: int
+    connections: int
+    threads: int
+
+
+@dataclass(frozen=True)
+class Run:
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    server_cpu: float  # cores busy on average (1.0 = one core)
+    postgres_cpu: float  # backends of the bench database
+    other_cpu: float  # everything else on the machine (but wrk): noise
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+
+def require_wrk() -> str:
+    path = shutil.which("wrk")
+    if path is None:
+        raise SystemExit(INSTALL_HINT)
+    return path
+
+
+def wrk_version() -> str:
+    result = subprocess.run(["wrk", "-v"], capture_output=True, text=True, timeout=10)
+    return (result.stdout or result.stderr).splitlines()[0].split(" Copyright")[0]
+
+
+def run(url: str, body: Path, settings: Settings, server_pid: int, raw: Path) -> Run:
+    """A warm-up run (discarded), then the measured run; raw outputs go to `raw`."""
+    if settings.warmup:
+        warmup = settings.warmup
+        _wrk(url, body, settings, warmup, raw.with_suffix(".warmup.txt"), need_requests=False)
+    before = _Snapshot.take(server_pid)
+    summary = _wrk(url, body, settings, settings.duration, raw.with_suffix(".txt"))
+    after = _Snapshot.take(server_pid)
+    seconds = after.wall - before.wall
+    server = _busy(before.server, after.server)
+    postgres = _busy(before.postgres, after.postgres)
+    machine = (after.machine - before.machine) / CLOCK_TICKS
+    wrk = after.children - before.children
+    return Run(
+        requests=summary["requests"],
+        seconds=summary["duration_us"] / 1e6,
+        p50_ms=summary["p50_us"] / 1000,
+        p99_ms=summary["p99_us"] / 1000,
+        server_cpu=server / seconds,
+        postgres_cpu=postgres / seconds,
+        other_cpu=max(0.0, machine - server - postgres - wrk) / seconds,
+    )
+
+
+def wait_for_quiet(limit: float, threshold: float) -> None:
+    """Waits (up to `limit` s) until other processes use under `threshold` cores."""
+    start = time.monotonic()
+    while True:
+        before = _machine_ticks()
+        time.sleep(1.0)
+        busy = (_machine_ticks() - before) / CLOCK_TICKS
+        waited = time.monotonic() - start
+        if busy < threshold:
+            if waited > 1.5:
+                print(f"    quiet after {waited:.0f} s")
+            return
+        if waited >= limit:
+            print(f"    still busy ({busy:.2f} cores) after {waited:.0f} s: measuring anyway")
+            return
+        if waited < 1.5:
+            print(f"    other processes use {busy:.2f} cores: waiting up to {limit:.0f} s")
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    wall: float
+    server: dict[int, int]
+    postgres: dict[int, int]
+    machine: int  # busy ticks of all CPUs
+    children: float  # CPU seconds of reaped children: the wrk runs
+
+    @classmethod
+    def take(cls, server_pid: int) -> "_Snapshot":
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return cls(
+            time.monotonic(),
+            _cpu_ticks([server_pid]),
+            _cpu_ticks(_backend_pids()),
+            _machine_ticks(),
+            usage.ru_utime + usage.ru_stime,
+        )
+
+
+def _machine_ticks() -> int:
+    # First line of /proc/stat: cpu user nice system idle iowait irq softirq steal ...
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return user + nice + system + irq + softirq + steal
+
+
+def _wrk(
+    url: str, body: Path, settings: Settings, seconds: int, output: Path, need_requests: bool = True
+) -> dict[str, int]:
+    argv = ["wrk", f"-t{settings.threads}", f"-c{settings.connections}", f"-d{seconds}s"]
+    argv += ["--latency", "--timeout", "10s", "-s", str(BENCH / "post.lua"), url, "--", str(body)]
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60)
+    output.write_text(" ".join(argv) + "\n\n" + result.stdout + result.stderr)
+    lines = [line for line in result.stdout.splitlines() if line.startswith("BENCH_JSON ")]
+    if result.returncode != 0 or not lines:
+        raise SystemExit(f"wrk failed ({result.returncode}), see {output}")
+    summary: dict[str, int] = json.loads(lines[-1].removeprefix("BENCH_JSON "))
+    errors = sum(summary[key] for key in summary if key.endswith(("_errors", "timeouts")))
+    if errors:
+        raise SystemExit(f"wrk saw {errors} errors (non-2xx, timeouts, sockets), see {output}")
+    if need_requests and not summary["requests"]:
+        raise SystemExit(f"no request completed in {seconds} s, see {output}")
+    return summary
+
+
+def _busy(before: dict[int, int], after: dict[int, int]) -> float:
+    """CPU seconds used in between by processes alive at the end (new ones count whole)."""
+    ticks = sum(value - before.get(pid, 0) for pid, value in after.items())
+    return ticks / CLOCK_TICKS
+
+
+def _cpu_ticks(pids: list[int]) -> dict[int, int]:
+    ticks = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited between listing and reading
+        ticks[pid] = int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks
+
+
+def _backend_pids() -> list[int]:
+    """Backends show "postgres: [cluster:] <user> <database> <client> <state>" as cmdline."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                words = (entry / "cmdline").read_bytes().decode(errors="replace").split()
+            except OSError:
+                continue
+            if words[:1] == ["postgres:"] and PG_DATABASE in words[2:4]:
+                pids.append(int(entry.name))
+    return pids

@@ -1,0 +1,205 @@
+"""bench/RESULTS.md: environment, one table per workload, headline ratios."""
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+from bench.drive import Run, Settings, wrk_version
+from bench.load import BENCH, Catalogue
+from bench.servers import TARGETS
+from bench.workloads import SEARCH_TEXT, WORKLOADS
+
+PYTHON_PACKAGES = ("strawberry-graphql", "sqlalchemy", "starlette", "uvicorn", "asyncpg")
+
+
+@dataclass
+class Measurements:
+    """Everything the report needs, filled in by run.py as it goes."""
+
+    catalogue: Catalogue
+    settings: Settings
+    repeat: int
+    code: str  # which Reelgraph was measured (bench/source.py)
+    targets: list[str]
+    load_average: tuple[float, float, float] = (0.0, 0.0, 0.0)  # just before driving
+    runs: dict[tuple[str, str], list[Run]] = field(default_factory=dict)  # (target, workload)
+    statements: dict[tuple[str, str], int] = field(default_factory=dict)
+    response_bytes: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def median(self, target: str, workload: str, attribute: str) -> float:
+        return float(
+            statistics.median(getattr(run, attribute) for run in self.runs[target, workload])
+        )
+
+
+def write(measurements: Measurements, path: Path, started: datetime, elapsed: float) -> None:
+    path.write_text(render(measurements, started, elapsed))
+
+
+def render(m: Measurements, started: datetime, elapsed: float) -> str:
+    s = m.settings
+    lines = [
+        "# Reelgraph benchmark results",
+        "",
+        f"Written by `make bench` (`bench/run.py`) on {started:%Y-%m-%d %H:%M} UTC; "
+        f"the whole run took {elapsed / 60:.1f} min. See `bench/README.md` to rerun it.",
+        "",
+        "## Set-up",
+        "",
+        f"- **Code**: {m.code}",
+        f"- **Versions**: {_versions(m.catalogue.postgres_version)}",
+        f"- **Machine**: {_machine()}",
+        f"- **Catalogue**: {m.catalogue.titles:,} titles ({m.catalogue.synthetic:,} synthetic "
+        "from `python -m seed --titles N` + the curated catalogue), the same rows in "
+        "PostgreSQL `reelgraph_bench` and in SQLite `bench/data/bench.db`. "
+        f'W1 reads `{m.catalogue.slug}`; W3 searches "{SEARCH_TEXT}".',
+        f"- **Load**: wrk, {s.threads} thread(s), {s.connections} connections, keep-alive, "
+        f"one POST body per workload; {s.warmup} s warm-up then {s.duration} s measured, "
+        f"{m.repeat} repetition(s) interleaved round-robin across targets; the tables show "
+        "the median run. Every server is one process (uvicorn with one worker, or Node); "
+        "load generator, servers and PostgreSQL share the machine's cores. Load average "
+        f"just before driving: {' / '.join(f'{x:.2f}' for x in m.load_average)} (1/5/15 min).",
+        "- **CPU** columns: cores kept busy on average during the measured run "
+        "(1.00 = one core): the server process; the PostgreSQL backends connected to "
+        "`reelgraph_bench`; everything else on the machine except wrk (*others*: noise "
+        "from other work, ideally ~0; each run first waits for the machine to go quiet).",
+        "",
+        "## Headline",
+        "",
+        *_headline(m),
+        "",
+    ]
+    for workload in WORKLOADS:
+        lines += [f"## {workload.name}", "", *_table(m, workload.key), ""]
+    lines += [
+        "## Every run (req/s)",
+        "",
+        *_all_runs(m),
+        "",
+        "## Equivalence and caveats",
+        "",
+        *CAVEATS,
+    ]
+    return "\n".join(lines) + "\n"
+
+
+CAVEATS = [
+    "Before any load, `run.py` sends each workload once to every target and compares the "
+    "answers, reduced to the data both must agree on (ids, slugs, names, years, dates, "
+    "genres, credit roles/characters/order/people, review ids/reviewers/ratings/dates and "
+    "total counts, offer providers/monetizations/prices/URLs). It stops on any difference.",
+    "",
+    "- **Truncation**: PostGraphile has none, so its W1 answer carries the full synopsis and "
+    "the full review bodies (~1,500 characters each) where Reelgraph sends 280- and "
+    "200-character teasers (its W1 also asks for the full synopsis). The check verifies each "
+    "Reelgraph teaser is the start of the text PostGraphile returns. PostGraphile's W1 "
+    "response is therefore larger (see *response bytes*).",
+    '- **Offers**: PostGraphile filters offers by `condition: {region: "US"}` only; '
+    "Reelgraph also drops offers outside their availability window and sorts them for "
+    "display (streaming first, then provider name). Synthetic offers have no window, so "
+    "both return the same rows; they are compared as sorted lists.",
+    "- **Genres** come through the `title_genres` join table in PostGraphile, in genre-id "
+    "order (Reelgraph: by name); compared as sorted lists.",
+    "- **Order** of W2: PostGraphile's `orderBy: [YEAR_DESC, RELEASE_DATE_DESC, ID_ASC]` "
+    "with `orderByNullsLast` equals Reelgraph's RELEASED_DESC (NULLs last); compared in order.",
+    "- **Search** (W3): PostGraphile has no full-text search, so `bench/postgraphile.sql` "
+    "adds `search_titles(text)` to the bench database only: the same tsquery (every word, "
+    "the last as a prefix), `ts_rank_cd` over `search_vector`, ties by id; compared in "
+    "order. Reelgraph on SQLite ranks with FTS5 bm25, so its W3 order (and so its 20 "
+    "titles) legitimately differs: for it only the number of results is checked.",
+    "- **Response shape**: Reelgraph answers Relay `edges { node }`, PostGraphile `nodes`, "
+    "and PostGraphile ids are plain integers: the sizes differ a little for that alone.",
+    "- **SQL statements/request**: Reelgraph's are counted in-process with a SQLAlchemy "
+    "`before_cursor_execute` hook (transaction BEGIN/ROLLBACK not included); "
+    "PostGraphile's by counting `client.query` calls in `bench/postgraphile-server.js`.",
+]
+
+
+def _headline(m: Measurements) -> list[str]:
+    pairs = [
+        ("reelgraph-postgres", "postgraphile", "Reelgraph (PG) / PostGraphile"),
+        ("reelgraph-postgres", "ceiling", "Reelgraph (PG) / ceiling"),
+        ("reelgraph-sqlite", "ceiling", "Reelgraph (SQLite) / ceiling"),
+        ("reelgraph-sqlite", "reelgraph-postgres", "Reelgraph SQLite / PG"),
+    ]
+    pairs = [pair for pair in pairs if pair[0] in m.targets and pair[1] in m.targets]
+    if not pairs:
+        return ["(no pair of targets to compare in this run)"]
+    lines = [
+        "Throughput ratios (median req/s over median req/s; below 1 means slower):",
+        "",
+        "| workload | " + " | ".join(label for *_, label in pairs) + " |",
+        "|---|" + "---:|" * len(pairs),
+    ]
+    for workload in WORKLOADS:
+        ratios = [
+            m.median(a, workload.key, "rps") / m.median(b, workload.key, "rps") for a, b, _ in pairs
+        ]
+        lines.append(f"| {workload.name} | " + " | ".join(f"{r:.2f}" for r in ratios) + " |")
+    return lines
+
+
+def _table(m: Measurements, workload: str) -> list[str]:
+    lines = [
+        "| target | req/s (median of runs) | p50 | p99 | SQL statements/request "
+        "| response bytes | server CPU | postgres CPU | others' CPU |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name in m.targets:
+        statements = m.statements.get((name, workload))
+        lines.append(
+            f"| {TARGETS[name].label} "
+            f"| {m.median(name, workload, 'rps'):,.0f} "
+            f"| {m.median(name, workload, 'p50_ms'):.1f} ms "
+            f"| {m.median(name, workload, 'p99_ms'):.1f} ms "
+            f"| {'n/a' if statements is None else statements} "
+            f"| {m.response_bytes[name, workload]:,} "
+            f"| {m.median(name, workload, 'server_cpu'):.2f} "
+            f"| {m.median(name, workload, 'postgres_cpu'):.2f} "
+            f"| {m.median(name, workload, 'other_cpu'):.2f} |"
+        )
+    return lines
+
+
+def _all_runs(m: Measurements) -> list[str]:
+    lines = ["| workload | target | runs |", "|---|---|---|"]
+    for workload in WORKLOADS:
+        for name in m.targets:
+            runs = ", ".join(f"{run.rps:,.0f}" for run in m.runs[name, workload.key])
+            lines.append(f"| {workload.name} | {TARGETS[name].label} | {runs} |")
+    return lines
+
+
+def _versions(postgres: str) -> str:
+    parts = [f"Python {platform.python_version()}"]
+    parts += [f"{name} {metadata.version(name)}" for name in PYTHON_PACKAGES]
+    parts.append(f"aiosqlite {metadata.version('aiosqlite')}")
+    package = json.loads((BENCH / "node_modules/postgraphile/package.json").read_text())
+    node = subprocess.run(["node", "--version"], capture_output=True, text=True, timeout=30)
+    parts += [f"PostGraphile {package['version']}", f"Node {node.stdout.strip()}"]
+    parts += [f"PostgreSQL {postgres}", wrk_version()]
+    return ", ".join(parts)
+
+
+def _machine() -> str:
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    models = [
+        line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if "model name" in line
+    ]
+    meminfo = Path("/proc/meminfo").read_text().splitlines()
+    total_kb = int(next(line for line in meminfo if line.startswith("MemTotal")).split()[1])
+    cpu = models[0] if models else platform.processor()
+    return (
+        f"{os.cpu_count()} CPUs ({cpu}), {total_kb / 1024 / 1024:.1f} GiB RAM, "
+        f"{platform.system()} {platform.release()}"
+    )
+
+
+def started_now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,182 @@
+"""`make bench`: load the catalogue, start every target, check they agree, drive
+them with wrk (interleaved, repeated) and write bench/RESULTS.md.
+
+    .venv/bin/python -m bench.run --help
+"""
+
+import argparse
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+from bench import drive, load, report, source
+from bench.load import BENCH
+from bench.probe import probe
+from bench.servers import TARGETS, Server
+from bench.verify import verify
+from bench.workloads import WORKLOADS
+
+RAW = BENCH / "results" / "raw"
+# A run during which other processes kept this many cores busy is run again (twice at most).
+MAX_NOISE = 0.25
+NOISY_ATTEMPTS = 3
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument(
+        "--titles",
+        type=int,
+        default=int(os.environ.get("BENCH_TITLES", "20000")),
+        help="synthetic titles to load (default: $BENCH_TITLES or 20000)",
+    )
+    parser.add_argument("--duration", type=int, default=10, help="measured seconds per run")
+    parser.add_argument("--warmup", type=int, default=3, help="warm-up seconds before each run")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per target and workload")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections")
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads")
+    parser.add_argument(
+        "--targets",
+        default=",".join(TARGETS),
+        help=f"comma-separated subset of: {', '.join(TARGETS)} (default: all)",
+    )
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=120,
+        help="before each run, wait up to this many seconds for other processes to go idle",
+    )
+    parser.add_argument(
+        "--skip-load", action="store_true", help="use the databases as they are, load nothing"
+    )
+    parser.add_argument(
+        "--ref",
+        default=None,
+        help="measure this git revision (extracted with git archive) instead of the working tree",
+    )
+    parser.add_argument(
+        "--output", type=Path, default=BENCH / "RESULTS.md", help="where to write the report"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    targets = [name.strip() for name in args.targets.split(",") if name.strip()]
+    unknown = [name for name in targets if name not in TARGETS]
+    if unknown or not targets or args.repeat < 1 or args.duration < 1:
+        raise SystemExit(f"bad arguments (unknown targets: {unknown or 'none'})")
+    # A SIGTERM (make interrupted, CI timeout) unwinds like Ctrl-C: servers get stopped.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    started, clock = report.started_now(), time.monotonic()
+    drive.require_wrk()
+    if "postgraphile" in targets:
+        _install_postgraphile()
+
+    measured = source.resolve(args.ref)
+    print(f"== measuring {measured.description} in {measured.root}")
+    print(f"== catalogue: {args.titles} synthetic titles")
+    catalogue = load.prepare(args.titles, args.skip_load, measured.root)
+    raw = RAW / started.strftime("%Y%m%dT%H%M%SZ")
+    bodies = _write_bodies(raw / "bodies", catalogue.slug)
+
+    print("== SQL statements per request (in-process)")
+    files = {w.key: raw / "bodies" / f"reelgraph-{w.key}.json" for w in WORKLOADS}
+    measurements = report.Measurements(
+        catalogue, _settings(args), args.repeat, measured.description, targets=targets
+    )
+    by_engine = {
+        "reelgraph-postgres": probe(measured.root, load.POSTGRES_URL, files, raw / "probe-pg"),
+        "reelgraph-sqlite": probe(measured.root, load.SQLITE_URL, files, raw / "probe-sqlite"),
+    }
+    for name, probes in by_engine.items():
+        for key, found in probes.items():
+            measurements.statements[name, key] = found.statements
+            print(f"  {name} {key}: {found.statements} statements, {len(found.response)} bytes")
+    reference = {key: found.response for key, found in by_engine["reelgraph-postgres"].items()}
+    ceiling_bodies = raw / "ceiling"
+    ceiling_bodies.mkdir(parents=True)
+    for key, body in reference.items():
+        (ceiling_bodies / f"{key}.json").write_bytes(body)
+
+    with contextlib.ExitStack() as stack:
+        print(f"== starting {', '.join(targets)}")
+        servers: dict[str, Server] = {}
+        for name in targets:
+            servers[name] = Server(TARGETS[name], measured.root, raw, ceiling_bodies)
+            stack.callback(servers[name].stop)
+        for server in servers.values():
+            server.wait_ready()
+        print("== equivalence")
+        verify(servers, bodies, reference, measurements)
+        measurements.load_average = os.getloadavg()
+        _drive(servers, raw, measurements, args.quiet_wait)
+    elapsed = time.monotonic() - clock
+    report.write(measurements, args.output, started, elapsed)
+    print(f"== wrote {args.output} ({elapsed / 60:.1f} min); raw outputs in {raw}")
+    return 0
+
+
+def _drive(
+    servers: dict[str, Server], raw: Path, m: report.Measurements, quiet_wait: float
+) -> None:
+    # Round-robin per repetition, so a slow drift (thermal, noisy neighbour) hits every target.
+    for repetition in range(1, m.repeat + 1):
+        print(f"== repetition {repetition}/{m.repeat}")
+        for workload in WORKLOADS:
+            for name, server in servers.items():
+                body = raw / "bodies" / f"{server.target.flavour}-{workload.key}.json"
+                output = raw / f"{name}-{workload.key}-{repetition}"
+                url = server.url(workload.key)
+                for attempt in range(1, NOISY_ATTEMPTS + 1):
+                    drive.wait_for_quiet(quiet_wait, threshold=MAX_NOISE)
+                    run = drive.run(url, body, m.settings, server.process.pid, output)
+                    print(
+                        f"  {workload.key} {name:<20} {run.rps:8,.0f} req/s  "
+                        f"p50 {run.p50_ms:6.1f} ms  p99 {run.p99_ms:6.1f} ms  "
+                        f"CPU: server {run.server_cpu:.2f} postgres {run.postgres_cpu:.2f} "
+                        f"others {run.other_cpu:.2f}"
+                    )
+                    if run.other_cpu <= MAX_NOISE:
+                        break
+                    if attempt < NOISY_ATTEMPTS:
+                        print("    other processes competed for the CPUs: running it again")
+                m.runs.setdefault((name, workload.key), []).append(run)
+
+
+def _write_bodies(folder: Path, slug: str) -> dict[tuple[str, str], bytes]:
+    folder.mkdir(parents=True)
+    bodies = {}
+    for flavour in ("reelgraph", "postgraphile", "ceiling"):
+        for workload in WORKLOADS:
+            body = workload.body(flavour, slug)
+            (folder / f"{flavour}-{workload.key}.json").write_bytes(body)
+            bodies[flavour, workload.key] = body
+    return bodies
+
+
+def _settings(args: argparse.Namespace) -> drive.Settings:
+    return drive.Settings(args.duration, args.warmup, args.connections, args.threads)
+
+
+def _install_postgraphile() -> None:
+    if (BENCH / "node_modules" / "postgraphile").is_dir():
+        return
+    if shutil.which("npm") is None or shutil.which("node") is None:
+        raise SystemExit("PostGraphile needs Node.js 18+ and npm (e.g. apt-get install nodejs npm)")
+    print("== npm ci (PostGraphile into bench/node_modules)")
+    subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=BENCH, check=True, timeout=600)
+
+
+def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

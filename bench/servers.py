@@ -1,0 +1,121 @@
+"""The benchmarked servers: each a separate process, in its own process group.
+
+`Server.stop()` ends that group only (SIGTERM, then SIGKILL), so nothing this
+module did not start is ever signalled.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from bench.load import BENCH, PG_DSN, POSTGRES_URL, SQLITE_URL
+
+READY_TIMEOUT_SECONDS = 90.0
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    label: str
+    flavour: str  # which documents it is sent: "reelgraph", "postgraphile" or "ceiling"
+
+
+TARGETS = {
+    target.name: target
+    for target in (
+        Target("reelgraph-postgres", "Reelgraph (PostgreSQL)", "reelgraph"),
+        Target("reelgraph-sqlite", "Reelgraph (SQLite)", "reelgraph"),
+        Target("postgraphile", "PostGraphile 4 (PostgreSQL)", "postgraphile"),
+        Target("ceiling", "HTTP ceiling (bare Starlette)", "ceiling"),
+    )
+}
+
+
+class Server:
+    def __init__(self, target: Target, source: Path, log_dir: Path, ceiling_bodies: Path) -> None:
+        self.target = target
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        argv, env = self._command(ceiling_bodies)
+        # Reelgraph runs from the measured tree; the ceiling is part of this harness.
+        cwd = BENCH.parent if target.flavour == "ceiling" else source
+        self.log_path = log_dir / f"{target.name}.log"
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                argv,
+                cwd=cwd,
+                env={**os.environ, **env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, for stop()
+            )
+
+    def _command(self, ceiling_bodies: Path) -> tuple[list[str], dict[str, str]]:
+        name, port = self.target.name, str(self.port)
+        if name.startswith("reelgraph"):
+            url = POSTGRES_URL if name == "reelgraph-postgres" else SQLITE_URL
+            env = {"DATABASE_URL": url, "HOST": "127.0.0.1", "PORT": port}
+            env |= {"GRAPHIQL": "false", "LOG_LEVEL": "warning"}
+            # One client at thousands of req/s: the per-client rate limit would answer 429s.
+            env |= {"RATE_LIMIT_PER_MINUTE": "0"}
+            return [sys.executable, "-m", "api"], env
+        if name == "postgraphile":
+            script = str(BENCH / "postgraphile-server.js")
+            return ["node", script, PG_DSN, port], {"NODE_ENV": "production"}
+        argv = [sys.executable, "-m", "uvicorn", "--factory", "bench.ceiling:create_app"]
+        argv += ["--host", "127.0.0.1", "--port", port, "--log-level", "warning"]
+        return argv, {"CEILING_BODIES": str(ceiling_bodies)}
+
+    def url(self, workload: str) -> str:
+        # The ceiling keys its canned answers by path; the others serve GraphQL.
+        return f"{self.base}/{workload}" if self.target.flavour == "ceiling" else self.graphql_url
+
+    @property
+    def graphql_url(self) -> str:
+        return f"{self.base}/graphql"
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(
+                    f"{self.target.name} exited with {self.process.returncode}; "
+                    f"see {self.log_path}:\n{self.log_path.read_text()[-3000:]}"
+                )
+            try:
+                if self._ready():
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise SystemExit(f"{self.target.name} not ready after {READY_TIMEOUT_SECONDS:.0f} s")
+
+    def _ready(self) -> bool:
+        if self.target.flavour == "postgraphile":  # ready once its schema is built
+            query = {"query": "{ __typename }"}
+            return httpx.post(self.graphql_url, json=query, timeout=5).status_code == 200
+        return httpx.get(f"{self.base}/readyz", timeout=5).status_code == 200
+
+    def stop(self) -> None:
+        if self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port

@@ -1,0 +1,1 @@
+"""Fault injection: the service against a database that goes away."""

@@ -1,0 +1,96 @@
+"""A real uvicorn server on its own database, for fuzzing over HTTP."""
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import schemathesis
+from sqlalchemy import text
+
+from api.keys import create_key
+from models import ApiKeyRole
+from models.db import create_engine, create_sessionmaker
+from seed.load import curated_entries, load_entries
+from seed.migrations import upgrade
+
+FUZZ_POSTGRES_DB = "reelgraph_fuzz"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def _recreate_postgres_database(admin_url: str) -> None:
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f"DROP DATABASE IF EXISTS {FUZZ_POSTGRES_DB} WITH (FORCE)"))
+        await connection.execute(text(f"CREATE DATABASE {FUZZ_POSTGRES_DB}"))
+    await admin.dispose()
+
+
+async def _seed(url: str) -> str:
+    engine = create_engine(url)
+    async with create_sessionmaker(engine)() as session, session.begin():
+        await load_entries(session, curated_entries())
+        secret = (await create_key(session, ApiKeyRole.EDITOR, "Fuzzer")).secret
+    await engine.dispose()
+    return secret
+
+
+@pytest.fixture(scope="session")
+def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """(GraphQL URL, editor key) of a server with a freshly seeded database of its own."""
+    main_url = os.environ.get("TEST_DATABASE_URL")
+    admin_url = main_url if main_url and main_url.startswith("postgresql") else None
+    if admin_url:
+        url = admin_url.rsplit("/", 1)[0] + f"/{FUZZ_POSTGRES_DB}"
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}"
+    if admin_url:
+        asyncio.run(_recreate_postgres_database(admin_url))
+    upgrade(url)
+    key = asyncio.run(_seed(url))
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "PORT": str(port),
+        "LOG_LEVEL": "error",
+        "RATE_LIMIT_PER_MINUTE": "1000000",  # the fuzzer is one very busy client
+        "RATE_LIMIT_BURST": "100000",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "api"], env=env, cwd=Path(__file__).resolve().parents[2]
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/readyz", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        yield f"{base}/graphql", key
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def graphql_schema(fuzz_server: tuple[str, str]) -> Any:
+    url, _ = fuzz_server
+    return schemathesis.graphql.from_url(url)
