@@ -6,77 +6,44 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-import orjson
-from cross_web import HTTPException
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import Receive, Scope, Send
-from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse
-from strawberry.schema import BaseSchema
-from strawberry.types import ExecutionResult
 
-from api.context import Context
-from api.errors import INTERNAL_MESSAGE, ErrorCode, classify, error_body
-from api.graphiql import STATIC_DIR, render_page
+from api.errors import INTERNAL_MESSAGE, ErrorCode, error_body
+from api.graphiql import STATIC_DIR
+from api.graphql_view import GRAPHQL_PATH, STATIC_PATH, GraphQLEndpoint
 from api.middleware import RateLimit, RequestLimits
+from api.persisted_queries import PersistedQueries, load_safelist
 from api.rate_limit import RateLimiter, create_rate_limiter
+from api.response_cache import MemoryResponseCache, RedisResponseCache, ResponseCache
 from api.schema import create_schema
 from api.settings import Settings, get_settings
 from models.db import create_engine, create_sessionmaker
 
-GRAPHQL_PATH = "/graphql"
-STATIC_PATH = "/static/graphiql"
 READINESS_TIMEOUT_SECONDS = 2.0
 
 logger = logging.getLogger("reelgraph")
-
-
-class GraphQLEndpoint(GraphQL[Context, None]):
-    def __init__(
-        self, schema: BaseSchema, sessions: async_sessionmaker[AsyncSession], graphiql: bool
-    ) -> None:
-        super().__init__(schema, graphql_ide="graphiql" if graphiql else None)
-        self.sessions = sessions
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            return await super().__call__(scope, receive, send)
-        try:
-            response = await self.run(Request(scope, receive=receive))
-        except HTTPException as error:  # unreadable body, wrong method...: JSON, not text
-            body = error_body(error.reason, ErrorCode.BAD_USER_INPUT)
-            response = JSONResponse(body, status_code=error.status_code)
-        await response(scope, receive, send)
-
-    async def get_context(self, request: Request, response: Response | None = None) -> Context:  # type: ignore[override]
-        return Context(sessions=self.sessions, request=request, response=response)
-
-    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
-        return HTMLResponse(render_page(GRAPHQL_PATH, STATIC_PATH))
-
-    async def process_result(
-        self, request: Request, result: ExecutionResult
-    ) -> GraphQLHTTPResponse:
-        if result.errors:
-            result.errors = [classify(error) for error in result.errors]
-        return await super().process_result(request, result)
-
-    def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
 
 
 def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> Starlette:
     settings = settings or get_settings()
     engine = engine or create_engine(settings.database_url, **_pool_options(settings))
     sessions = create_sessionmaker(engine)
-    graphql = GraphQLEndpoint(create_schema(settings), sessions, settings.graphiql)
+    graphql = GraphQLEndpoint(
+        create_schema(settings),
+        sessions,
+        graphiql=settings.graphiql,
+        persisted=create_persisted_queries(settings),
+        cache=create_response_cache(settings),
+        http_max_age=settings.http_cache_max_age,
+        max_tokens=settings.max_query_tokens,
+    )
     limiter = create_rate_limiter(settings)
 
     async def healthz(_: Request) -> Response:
@@ -100,6 +67,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         await engine.dispose()
         if limiter is not None:
             await limiter.aclose()
+        if graphql.cache is not None:
+            await graphql.cache.close()
 
     return Starlette(
         routes=[
@@ -113,6 +82,22 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         lifespan=lifespan,
         middleware=_middleware(settings, limiter),
     )
+
+
+def create_response_cache(settings: Settings) -> ResponseCache | None:
+    if settings.response_cache_seconds == 0:
+        return None
+    if settings.redis_url:
+        return RedisResponseCache(
+            settings.redis_url, settings.response_cache_seconds, settings.response_cache_key_prefix
+        )
+    return MemoryResponseCache(settings.response_cache_seconds, settings.response_cache_max_entries)
+
+
+def create_persisted_queries(settings: Settings) -> PersistedQueries:
+    path = settings.persisted_queries_file
+    safelist = load_safelist(path) if path is not None else {}
+    return PersistedQueries(safelist, safelist_only=settings.persisted_queries_only)
 
 
 def _middleware(settings: Settings, limiter: RateLimiter | None) -> list[Middleware]:

@@ -14,6 +14,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from api.offers.loaders import OfferLoaders
 from api.people.loaders import PeopleLoaders
+from api.response_cache import ResponseCache
 from api.reviews.loaders import ReviewLoaders
 from api.titles.loaders import TitleLoaders
 
@@ -23,10 +24,16 @@ class Context:
     sessions: async_sessionmaker[AsyncSession]
     request: Request | None = None
     response: Response | None = None
+    cache: ResponseCache | None = None
     loaders: "Loaders" = field(init=False)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.sessions)
+
+    async def invalidate(self, *tags: str) -> None:
+        """After a write commits: drop cached responses that show what it changed."""
+        if self.cache is not None:
+            await self.cache.invalidate(tags)
 
 
 class Loaders:

@@ -66,6 +66,9 @@ STATEMENT_TIMEOUT_MESSAGE = (
 # SQLSTATE query_canceled: PostgreSQL's statement_timeout (DB_STATEMENT_TIMEOUT_SECONDS)
 # cancelled a statement. SQLAlchemy wraps asyncpg's QueryCanceledError in a plain DBAPIError.
 _QUERY_CANCELED = "57014"
+# SQLSTATEs of text PostgreSQL cannot store (a NUL character): the client's input.
+_UNSTORABLE_TEXT = ("22021", "22P05")
+NUL_MESSAGE = "Text arguments must not contain NUL (\\u0000) characters."
 _DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeoutError, OSError, TimeoutError)
 # SQLSTATE classes of a database that is unreachable, restarting or overloaded:
 # connection exception, operator intervention (shutting down, "starting up"),
@@ -87,6 +90,8 @@ def classify(error: GraphQLError) -> GraphQLError:
         if error.extensions and "code" in error.extensions:  # e.g. api.limits' errors
             return error
         return _with_code(error, error.message, ErrorCode.BAD_USER_INPUT)
+    if isinstance(original, DBAPIError) and _sqlstate(original) in _UNSTORABLE_TEXT:
+        return _with_code(error, NUL_MESSAGE, ErrorCode.BAD_USER_INPUT)
     if isinstance(original, DBAPIError) and _sqlstate(original) == _QUERY_CANCELED:
         logger.warning("statement cancelled by statement_timeout: %r", original)
         return _with_code(error, STATEMENT_TIMEOUT_MESSAGE, ErrorCode.SERVICE_UNAVAILABLE)

@@ -10,6 +10,7 @@ from api.ids import decode_id
 from api.node import Node
 from api.offers.types import Provider
 from api.people.types import Person
+from api.response_cache import LISTS, depends_on
 from api.reviews.types import Review
 from api.titles.types import Title
 
@@ -38,4 +39,7 @@ class NodeQuery:
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         type_name, pk = decode_id(id)
         fetch = FETCHERS.get(type_name)
-        return None if fetch is None else await fetch(info.context.loaders, pk)
+        node = None if fetch is None else await fetch(info.context.loaders, pk)
+        if node is None:
+            depends_on(LISTS)
+        return node

@@ -1,9 +1,10 @@
 """The one place that reads configuration (environment variables or `.env`)."""
 
 from functools import cache
+from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./reelgraph.db"
@@ -33,8 +34,19 @@ class Settings(BaseSettings):
     # Rate limiting per API key or client address (api/rate_limit.py); 0 turns it off.
     rate_limit_per_minute: int = Field(default=600, ge=0, le=1_000_000)
     rate_limit_burst: int = Field(default=100, ge=1, le=1_000_000)
-    redis_url: str | None = Field(default=None, description="share rate limits between replicas")
+    redis_url: str | None = Field(
+        default=None, description="share rate limits and the response cache between replicas"
+    )
     rate_limit_key_prefix: str = Field(default="reelgraph:ratelimit:", min_length=1, max_length=100)
+    # Whole-response cache of read queries (api/response_cache.py); 0 turns it off.
+    response_cache_seconds: int = Field(default=60, ge=0, le=86_400)
+    response_cache_max_entries: int = Field(default=10_000, ge=1, le=10_000_000)
+    response_cache_key_prefix: str = Field(default="reelgraph:cache:", min_length=1, max_length=100)
+    # Cache-Control max-age of GET answers to queries (browsers and CDNs).
+    http_cache_max_age: int = Field(default=60, ge=0, le=86_400)
+    # Persisted queries (api/persisted_queries.py): the safelist, and whether only it runs.
+    persisted_queries_file: Path | None = None
+    persisted_queries_only: bool = False
     db_pool_size: int = Field(default=10, ge=1, le=200)
     # PostgreSQL only: bounds that turn an unreachable database into a quick
     # SERVICE_UNAVAILABLE instead of a hung request.
@@ -60,6 +72,12 @@ class Settings(BaseSettings):
         if not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("REDIS_URL must start with redis://, rediss:// or unix://")
         return value
+
+    @model_validator(mode="after")
+    def safelist_needs_a_file(self) -> "Settings":
+        if self.persisted_queries_only and self.persisted_queries_file is None:
+            raise ValueError("PERSISTED_QUERIES_ONLY needs PERSISTED_QUERIES_FILE")
+        return self
 
 
 @cache

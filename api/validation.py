@@ -20,6 +20,8 @@ def text(field: str, value: str, max_length: int) -> str:
     value = value.strip()
     if not value:
         raise invalid(field, "must not be empty")
+    if "\x00" in value:
+        raise invalid(field, "must not contain NUL characters")
     if len(value) > max_length:
         raise invalid(field, f"must be at most {max_length} characters, got {len(value)}")
     return value

@@ -67,7 +67,12 @@ def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 @pytest.fixture(scope="session")
 async def client(engine: AsyncEngine, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     # The whole suite shares this client (one address): rate limiting is tested on its own apps.
-    app = create_app(Settings(database_url=database_url, rate_limit_per_minute=0), engine=engine)
+    # Factories write rows behind the API's back, so this app caches no responses;
+    # the cache and the rate limiter have tests (and apps) of their own.
+    settings = Settings(
+        database_url=database_url, rate_limit_per_minute=0, response_cache_seconds=0
+    )
+    app = create_app(settings, engine=engine)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client

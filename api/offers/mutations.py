@@ -13,6 +13,7 @@ from api.codes import normalize_currency
 from api.context import Info
 from api.offers.filters import parse_region
 from api.offers.types import Offer
+from api.response_cache import LISTS, title_tag
 from api.writes import lock_title, upsert_statement
 from models import ApiKeyRole, Monetization, Provider, VideoQuality
 from models import Offer as OfferRow
@@ -107,6 +108,8 @@ class OfferMutation:
                 .returning(OfferRow)
             )
             row = (await session.execute(stmt)).scalar_one()
+        # Offers decide `streamableIn` filters and `providers(region)`: lists too.
+        await info.context.invalidate(title_tag(pk), LISTS)
         return Offer.from_row(row, provider)
 
     @strawberry.mutation(description="Needs an editor key; false when there was no such offer.")
@@ -131,4 +134,5 @@ class OfferMutation:
                     OfferRow.monetization == monetization,
                 )
             )
+        await info.context.invalidate(title_tag(pk), LISTS)
         return bool(removed.rowcount)

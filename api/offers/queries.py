@@ -7,6 +7,7 @@ from api.arguments import OMITTED, given
 from api.context import Info
 from api.offers.filters import parse_region
 from api.offers.types import Provider
+from api.response_cache import LISTS, depends_on
 from models import Offer
 from models import Provider as ProviderRow
 
@@ -15,6 +16,7 @@ from models import Provider as ProviderRow
 class ProviderQuery:
     @strawberry.field(description="All providers, or those with offers in `region`.")
     async def providers(self, info: Info, region: str | None = OMITTED) -> list[Provider]:
+        depends_on(LISTS)
         stmt = select(ProviderRow).order_by(ProviderRow.name, ProviderRow.id)
         if given(region) is not None:
             offered = select(Offer.provider_id).where(Offer.region == parse_region(region))

@@ -8,6 +8,7 @@ import strawberry
 
 from api.ids import encode_id
 from api.node import Node
+from api.response_cache import depends_on, title_tag
 from models import Monetization, VideoQuality
 from models import Offer as OfferRow
 from models import Provider as ProviderRow
@@ -46,6 +47,7 @@ class Offer:
 
     @classmethod
     def from_row(cls, offer: OfferRow, provider: ProviderRow) -> Self:
+        depends_on(title_tag(offer.title_id))
         price = None
         if offer.price is not None and offer.currency is not None:
             price = Money(amount=offer.price, currency=offer.currency)

@@ -7,6 +7,7 @@ from api import validation
 from api.auth import require_role
 from api.context import Info
 from api.people.types import Credit
+from api.response_cache import LISTS, person_tag, title_tag
 from api.writes import lock_title, upsert_statement
 from models import ApiKeyRole, CreditRole, Person
 from models import Credit as CreditRow
@@ -98,4 +99,7 @@ class CreditMutation:
                 )
             ]
             session.add_all(rows)
+        # People who lost a credit show this title, so its tag covers them.
+        tags = [title_tag(pk), *(person_tag(person_id) for person_id in found.values())]
+        await info.context.invalidate(*tags, *([LISTS] if new else []))
         return [Credit.from_row(row) for row in rows]

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from api.context import Info
 from api.people.types import Person
+from api.response_cache import LISTS, depends_on
 from models import Person as PersonRow
 
 
@@ -14,4 +15,7 @@ class PersonQuery:
     async def person(self, info: Info, slug: str) -> Person | None:
         async with info.context.sessions() as session:
             row = await session.scalar(select(PersonRow).where(PersonRow.slug == slug))
-        return None if row is None else Person.from_row(row)
+        if row is None:
+            depends_on(LISTS)  # a person added with this slug must not stay hidden
+            return None
+        return Person.from_row(row)

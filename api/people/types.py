@@ -10,6 +10,7 @@ from api.context import Info
 from api.ids import encode_id
 from api.node import Node
 from api.people.loaders import NEWEST_TITLES_FIRST
+from api.response_cache import depends_on, person_tag, title_tag
 from models import Credit as CreditRow
 from models import CreditRole
 from models import Person as PersonRow
@@ -31,6 +32,7 @@ class Person(Node):
     @classmethod
     def from_row(cls, row: PersonRow) -> Self:
         assert row.id is not None
+        depends_on(person_tag(row.id))
         return cls(
             id=strawberry.ID(encode_id("Person", row.id)), pk=row.id, slug=row.slug, name=row.name
         )
@@ -62,6 +64,7 @@ class Credit:
 
     @classmethod
     def from_row(cls, row: CreditRow) -> Self:
+        depends_on(title_tag(row.title_id), person_tag(row.person_id))
         return cls(
             role=row.role,
             character=row.character,

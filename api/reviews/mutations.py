@@ -7,6 +7,7 @@ import strawberry
 from api import validation
 from api.auth import require_role
 from api.context import Info
+from api.response_cache import LISTS, title_tag
 from api.reviews.types import Review
 from api.writes import lock_title, title_pk
 from models import ApiKeyRole
@@ -44,4 +45,6 @@ class ReviewMutation:
         async with info.context.sessions() as session, session.begin():
             await lock_title(session, title_id)
             session.add(row)
+        # criticRating orders lists, so they go too
+        await info.context.invalidate(title_tag(row.title_id), LISTS)
         return Review.from_row(row)

@@ -9,6 +9,7 @@ from api.blurb import Blurb
 from api.context import Info
 from api.ids import encode_id
 from api.node import Node
+from api.response_cache import depends_on, title_tag
 from models import Review as ReviewRow
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ class Review(Node):
     @classmethod
     def from_row(cls, row: ReviewRow) -> Self:
         assert row.id is not None
+        depends_on(title_tag(row.title_id))
         return cls(
             id=strawberry.ID(encode_id("Review", row.id)),
             reviewer=row.reviewer,

@@ -16,6 +16,7 @@ from api.auth import require_role
 from api.context import Info
 from api.errors import Conflict, NotFound
 from api.ids import decode_id
+from api.response_cache import LISTS, title_tag
 from api.titles.types import Title
 from models import ApiKeyRole, Genre, LanguageUse, TitleGenre, TitleKind, TitleLanguage
 from models import Title as TitleRow
@@ -164,6 +165,7 @@ class TitleMutation:
             if _slug_taken(error):
                 raise validation.invalid("slug", f"{values['slug']!r} is taken") from None
             raise
+        await info.context.invalidate(LISTS)
         return Title.from_row(row)
 
     @strawberry.mutation(description="Needs an editor key; refuses a stale `expectedVersion`.")
@@ -197,6 +199,7 @@ class TitleMutation:
             if _slug_taken(error):
                 raise validation.invalid("slug", f"{values['slug']!r} is taken") from None
             raise
+        await info.context.invalidate(title_tag(pk), LISTS)
         return Title.from_row(row)
 
     @strawberry.mutation(description="Needs an editor key; returns the deleted title's ID.")
@@ -207,4 +210,5 @@ class TitleMutation:
             deleted = await session.execute(delete(TitleRow).where(TitleRow.id == pk))
         if deleted.rowcount == 0:
             raise NotFound(f"No title with ID {id!r}.", argument="id")
+        await info.context.invalidate(title_tag(pk), LISTS)
         return id

@@ -14,6 +14,7 @@ from api.pagination import (
     invalid_cursor,
     validate_first,
 )
+from api.response_cache import LISTS, depends_on
 from api.titles.filters import TitleFilter
 from api.titles.search import search_count, search_page, search_terms
 from api.titles.sorters import ORDERINGS, TitleOrder
@@ -31,7 +32,10 @@ class TitleQuery:
     async def title(self, info: Info, slug: str) -> Title | None:
         async with info.context.sessions() as session:
             row = await session.scalar(select(TitleRow).where(TitleRow.slug == slug))
-        return None if row is None else Title.from_row(row)
+        if row is None:
+            depends_on(LISTS)  # a title created with this slug must not stay hidden
+            return None
+        return Title.from_row(row)
 
     @strawberry.field
     async def titles(
@@ -45,6 +49,7 @@ class TitleQuery:
         size = validate_first(20 if first is None else first)
         ordering = ORDERINGS[order_by or TitleOrder.RELEASED_DESC]
         cursor = None if given(after) is None else ordering.decode_cursor(after)
+        depends_on(LISTS)
         condition = (given(filter) or TitleFilter()).condition(utc_now())
         sessions = info.context.sessions
         async with sessions() as session:
@@ -67,6 +72,7 @@ class TitleQuery:
     ) -> Connection[Title]:
         size = validate_first(20 if first is None else first)
         offset = 0 if given(after) is None else _search_offset(after)
+        depends_on(LISTS)
         terms = search_terms(text)
         sessions = info.context.sessions
         async with sessions() as session:
@@ -85,6 +91,7 @@ class TitleQuery:
 
     @strawberry.field(description="Every genre, by name.")
     async def genres(self, info: Info) -> list[Genre]:
+        depends_on(LISTS)
         async with info.context.sessions() as session:
             rows = (await session.execute(select(GenreRow).order_by(GenreRow.name))).scalars()
             return [Genre.from_row(row) for row in rows]

@@ -15,6 +15,7 @@ from api.offers.filters import parse_region
 from api.offers.types import Offer
 from api.people.loaders import BILLING_ORDER
 from api.people.types import Credit
+from api.response_cache import depends_on, title_tag
 from api.reviews.loaders import NEWEST_FIRST
 from api.reviews.types import Review
 from models import CreditRole, LanguageUse, Monetization, TitleKind
@@ -53,6 +54,7 @@ class Title(Node):
     @classmethod
     def from_row(cls, row: TitleRow) -> Self:
         assert row.id is not None
+        depends_on(title_tag(row.id))
         return cls(
             id=strawberry.ID(encode_id("Title", row.id)),
             pk=row.id,

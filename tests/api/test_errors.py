@@ -123,3 +123,16 @@ async def test_ready_when_the_database_answers(client: httpx.AsyncClient) -> Non
     response = await client.get("/readyz")
     assert response.status_code == 200
     assert response.json() == {"status": "ready"}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '{ title(slug: "a\\u0000b") { name } }',
+        '{ person(slug: "a\\u0000b") { name } }',
+        '{ titles(filter: {genres: ["dra\\u0000ma"], providers: ["\\u0000"]}) { totalCount } }',
+    ],
+)
+async def test_nul_characters_are_never_an_internal_error(graphql: GraphQL, query: str) -> None:
+    body = await graphql(query)
+    assert set(error_codes(body)) <= {"BAD_USER_INPUT"}, body

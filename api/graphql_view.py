@@ -1,0 +1,190 @@
+"""The GraphQL HTTP endpoint: strawberry's view plus what clients' caches need.
+
+Before strawberry runs an operation this view resolves persisted queries, answers
+read queries from the response cache, and afterwards stores the response with
+the tags it recorded. GET responses to queries carry an ETag and Cache-Control,
+and a matching If-None-Match gets 304 Not Modified.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlencode
+
+import orjson
+from cross_web import HTTPException
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.types import Receive, Scope, Send
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.schema import BaseSchema
+from strawberry.types import ExecutionResult
+
+from api.context import Context
+from api.errors import ApiError, ErrorCode, classify, error_body
+from api.graphiql import render_page
+from api.persisted_queries import PersistedQueries
+from api.response_cache import ResponseCache, cache_key, recording
+
+GRAPHQL_PATH = "/graphql"
+STATIC_PATH = "/static/graphiql"
+
+
+@dataclass(frozen=True)
+class Operation:
+    query: str | None
+    variables: Any
+    operation_name: str | None
+    extensions: Any
+
+
+class GraphQLEndpoint(GraphQL[Context, None]):
+    def __init__(
+        self,
+        schema: BaseSchema,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        graphiql: bool,
+        persisted: PersistedQueries,
+        cache: ResponseCache | None,
+        http_max_age: int,
+        max_tokens: int,
+    ) -> None:
+        super().__init__(schema, graphql_ide="graphiql" if graphiql else None)
+        self.sessions = sessions
+        self.persisted = persisted
+        self.cache = cache
+        self.http_max_age = http_max_age
+        self.max_tokens = max_tokens
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await super().__call__(scope, receive, send)
+        try:
+            response = await self._respond(Request(scope, receive=receive))
+        except HTTPException as error:  # unreadable body, wrong method...: JSON, not text
+            body = error_body(error.reason, ErrorCode.BAD_USER_INPUT)
+            response = JSONResponse(body, status_code=error.status_code)
+        except ApiError as error:  # persisted-query protocol errors are GraphQL errors
+            response = JSONResponse(error_body(error.message, error.code))
+        await response(scope, receive, send)
+
+    async def _respond(self, request: Request) -> Response:
+        operation = await _read_operation(request)
+        if operation is None or (operation.query is None and operation.extensions is None):
+            return await self.run(request)  # GraphiQL, or strawberry's own 400
+        query = self.persisted.resolve(operation.query, operation.extensions)
+        if query != operation.query:
+            request = _with_query(request, operation, query)
+        key = None
+        if self.cache is not None and query and self._is_query(query, operation.operation_name):
+            key = cache_key(query, operation.operation_name, operation.variables)
+            cached = await self.cache.get(key)
+            if cached is not None:
+                return self._http_cached(request, Response(cached, media_type="application/json"))
+            epoch = await self.cache.epoch()
+        with recording() as tags:
+            response = await self.run(request)
+        if key is None or response.status_code != 200 or b'"errors"' in response.body:
+            return response
+        assert self.cache is not None
+        await self.cache.put(key, bytes(response.body), tags, epoch)
+        return self._http_cached(request, response)
+
+    def _http_cached(self, request: Request, response: Response) -> Response:
+        """GET answers to queries are cacheable by browsers and CDNs, with revalidation."""
+        if request.method != "GET":
+            return response
+        etag = '"' + hashlib.sha256(response.body).hexdigest()[:32] + '"'
+        headers = {"ETag": etag, "Cache-Control": f"public, max-age={self.http_max_age}"}
+        if etag in request.headers.get("if-none-match", ""):
+            return Response(status_code=304, headers=headers)
+        response.headers.update(headers)
+        return response
+
+    def _is_query(self, query: str, operation_name: str | None) -> bool:
+        return _operation_type(query, operation_name, self.max_tokens) == OperationType.QUERY
+
+    async def get_context(self, request: Request, response: Response | None = None) -> Context:  # type: ignore[override]
+        return Context(sessions=self.sessions, request=request, response=response, cache=self.cache)
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        return HTMLResponse(render_page(GRAPHQL_PATH, STATIC_PATH))
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        if result.errors:
+            result.errors = [classify(error) for error in result.errors]
+        return await super().process_result(request, result)
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+
+async def _read_operation(request: Request) -> Operation | None:
+    """The single operation a GET or JSON POST carries (None: let strawberry answer)."""
+    if request.method == "GET":
+        params: dict[str, Any] = dict(request.query_params)
+        try:
+            for name in ("variables", "extensions"):
+                if name in params:
+                    params[name] = orjson.loads(params[name])
+        except orjson.JSONDecodeError as error:
+            raise HTTPException(400, "`variables` and `extensions` must be JSON") from error
+    elif request.method == "POST" and request.headers.get("content-type", "").startswith(
+        "application/json"
+    ):
+        try:
+            params = orjson.loads(await request.body())  # cached: strawberry reads it again
+        except orjson.JSONDecodeError as error:
+            raise HTTPException(400, "Unable to parse request body as JSON") from error
+    else:
+        return None
+    if not isinstance(params, dict) or not isinstance(params.get("query", ""), str | None):
+        return None
+    return Operation(
+        params.get("query"),
+        params.get("variables"),
+        params.get("operationName"),
+        params.get("extensions"),
+    )
+
+
+def _with_query(request: Request, operation: Operation, query: str | None) -> Request:
+    """The same request carrying `query` (a persisted query's document)."""
+    fields = {
+        "query": query,
+        "variables": operation.variables,
+        "operationName": operation.operation_name,
+        "extensions": operation.extensions,
+    }
+    if request.method == "GET":
+        encoded = {
+            name: value if isinstance(value, str) else orjson.dumps(value).decode()
+            for name, value in fields.items()
+            if value is not None
+        }
+        scope = {**request.scope, "query_string": urlencode(encoded).encode()}
+        return Request(scope, receive=request.receive)
+    body = orjson.dumps(fields)
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return Request(request.scope, receive=receive)
+
+
+@lru_cache(maxsize=1024)
+def _operation_type(
+    query: str, operation_name: str | None, max_tokens: int
+) -> OperationType | None:
+    try:
+        operation = get_operation_ast(parse(query, max_tokens=max_tokens), operation_name)
+    except GraphQLError:
+        return None
+    return None if operation is None else operation.operation
