@@ -139,7 +139,6 @@ async def service(faults_database: str) -> AsyncIterator[Service]:
             db_connect_timeout_seconds=TIMEOUT_SECONDS,
             db_command_timeout_seconds=TIMEOUT_SECONDS,
             db_pool_timeout_seconds=TIMEOUT_SECONDS,
-            response_cache_seconds=0,  # every request must reach the database
         )
         app = create_app(settings)
         transport = httpx.ASGITransport(app=app)
