@@ -25,13 +25,16 @@ class Probe:
     response: bytes
 
 
-def probe(source: Path, database_url: str, bodies: dict[str, Path], out: Path) -> dict[str, Probe]:
-    """Runs this module in `source`; `bodies` maps workload keys to request files."""
+def probe(
+    source: Path, database_url: str, settings: dict[str, str], bodies: dict[str, Path], out: Path
+) -> dict[str, Probe]:
+    """Runs this module in `source` with `settings` as environment variables;
+    `bodies` maps workload keys to request files."""
     out.mkdir(parents=True, exist_ok=True)
     argv = [sys.executable, "-m", "bench.probe", database_url, str(out)]
     argv += [f"{key}={path}" for key, path in bodies.items()]
     # `source` first on sys.path (the cwd) for api/models; this harness's bench after it.
-    env = {**os.environ, "PYTHONPATH": str(BENCH_PARENT)}
+    env = {**os.environ, **settings, "PYTHONPATH": str(BENCH_PARENT)}
     result = subprocess.run(argv, cwd=source, env=env, capture_output=True, text=True, timeout=300)
     if result.returncode != 0:
         raise SystemExit(f"statement probe failed on {database_url}:\n{result.stderr[-3000:]}")

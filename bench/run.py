@@ -91,10 +91,17 @@ def main(argv: list[str] | None = None) -> int:
     measurements = report.Measurements(
         catalogue, _settings(args), args.repeat, measured.description, targets=targets
     )
-    by_engine = {
-        "reelgraph-postgres": probe(measured.root, load.POSTGRES_URL, files, raw / "probe-pg"),
-        "reelgraph-sqlite": probe(measured.root, load.SQLITE_URL, files, raw / "probe-sqlite"),
-    }
+    # Reelgraph on PostgreSQL (no cache) is the reference answer: always probed.
+    probed = ["reelgraph-postgres"] + [
+        name for name in targets if name != "reelgraph-postgres" and TARGETS[name].database_url
+    ]
+    by_engine = {}
+    for name in probed:
+        target = TARGETS[name]
+        assert target.database_url is not None
+        by_engine[name] = probe(
+            measured.root, target.database_url, target.settings, files, raw / f"probe-{name}"
+        )
     for name, probes in by_engine.items():
         for key, found in probes.items():
             measurements.statements[name, key] = found.statements
@@ -138,7 +145,7 @@ def _drive(
                     drive.wait_for_quiet(quiet_wait, threshold=MAX_NOISE)
                     run = drive.run(url, body, m.settings, server.process.pid, output)
                     print(
-                        f"  {workload.key} {name:<20} {run.rps:8,.0f} req/s  "
+                        f"  {workload.key} {name:<26} {run.rps:8,.0f} req/s  "
                         f"p50 {run.p50_ms:6.1f} ms  p99 {run.p99_ms:6.1f} ms  "
                         f"CPU: server {run.server_cpu:.2f} postgres {run.postgres_cpu:.2f} "
                         f"others {run.other_cpu:.2f}"

@@ -20,18 +20,50 @@ from bench.load import BENCH, PG_DSN, POSTGRES_URL, SQLITE_URL
 READY_TIMEOUT_SECONDS = 90.0
 
 
+# Every Reelgraph target: no rate limit (one client at thousands of req/s would get 429s).
+REELGRAPH_ENV = {"GRAPHIQL": "false", "LOG_LEVEL": "warning", "RATE_LIMIT_PER_MINUTE": "0"}
+# The benchmark replays one request, so a response cache would serve every request but the
+# first: Reelgraph's is off except on the target that measures exactly that.
+NO_CACHE = {"RESPONSE_CACHE_SECONDS": "0"}
+
+
 @dataclass(frozen=True)
 class Target:
     name: str
     label: str
     flavour: str  # which documents it is sent: "reelgraph", "postgraphile" or "ceiling"
+    database_url: str | None = None  # Reelgraph's DATABASE_URL
+    env: tuple[tuple[str, str], ...] = ()  # Reelgraph's other settings
+
+    @property
+    def settings(self) -> dict[str, str]:
+        return dict(self.env)
 
 
 TARGETS = {
     target.name: target
     for target in (
-        Target("reelgraph-postgres", "Reelgraph (PostgreSQL)", "reelgraph"),
-        Target("reelgraph-sqlite", "Reelgraph (SQLite)", "reelgraph"),
+        Target(
+            "reelgraph-postgres",
+            "Reelgraph (PostgreSQL)",
+            "reelgraph",
+            POSTGRES_URL,
+            tuple((REELGRAPH_ENV | NO_CACHE).items()),
+        ),
+        Target(
+            "reelgraph-postgres-cached",
+            "Reelgraph (PostgreSQL, response cache on)",
+            "reelgraph",
+            POSTGRES_URL,
+            tuple(REELGRAPH_ENV.items()),
+        ),
+        Target(
+            "reelgraph-sqlite",
+            "Reelgraph (SQLite)",
+            "reelgraph",
+            SQLITE_URL,
+            tuple((REELGRAPH_ENV | NO_CACHE).items()),
+        ),
         Target("postgraphile", "PostGraphile 4 (PostgreSQL)", "postgraphile"),
         Target("ceiling", "HTTP ceiling (bare Starlette)", "ceiling"),
     )
@@ -59,13 +91,9 @@ class Server:
 
     def _command(self, ceiling_bodies: Path) -> tuple[list[str], dict[str, str]]:
         name, port = self.target.name, str(self.port)
-        if name.startswith("reelgraph"):
-            url = POSTGRES_URL if name == "reelgraph-postgres" else SQLITE_URL
-            env = {"DATABASE_URL": url, "HOST": "127.0.0.1", "PORT": port}
-            env |= {"GRAPHIQL": "false", "LOG_LEVEL": "warning"}
-            # One client at thousands of req/s: the per-client rate limit would answer 429s.
-            env |= {"RATE_LIMIT_PER_MINUTE": "0"}
-            return [sys.executable, "-m", "api"], env
+        if self.target.database_url is not None:
+            env = {"DATABASE_URL": self.target.database_url, "HOST": "127.0.0.1", "PORT": port}
+            return [sys.executable, "-m", "api"], env | self.target.settings
         if name == "postgraphile":
             script = str(BENCH / "postgraphile-server.js")
             return ["node", script, PG_DSN, port], {"NODE_ENV": "production"}

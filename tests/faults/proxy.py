@@ -72,8 +72,9 @@ class DatabaseProxy:
 
     async def start(self) -> None:
         # A bound socket that never listens keeps the port ours while the listener is
-        # closed ("refuse"): SO_REUSEPORT lets the listener share it, and neither an
-        # outgoing connection nor another program can take it in between.
+        # closed ("refuse"): SO_REUSEPORT lets the listener share it, and no outgoing
+        # connection or other program (short of the same user with SO_REUSEPORT)
+        # can take it in between.
         self._reservation = _bound_socket(self.host, 0)
         self.port = self._reservation.getsockname()[1]
         await self._listen()

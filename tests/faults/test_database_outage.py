@@ -216,6 +216,8 @@ async def test_outage_is_service_unavailable_then_recovers(
 ) -> None:
     await assert_healthy(service)
     await service.proxy.cut(mode, freeze_live=freeze_live)
+    if freeze_live:
+        assert service.proxy.live_connections > 0  # pooled connections now silent, not closed
     await assert_down(service)
     assert_unavailable(await service.post())  # the next request is no different
     await service.proxy.restore()
@@ -237,6 +239,21 @@ async def test_burst_during_outage_all_answer_service_unavailable(
     # the pool has connections still succeed at once (a leak would time them out).
     responses = await asyncio.gather(*(service.post() for _ in range(2 * POOL_SIZE)))
     assert all(not error_codes(response.json()) for response in responses)
+
+
+async def test_dead_pooled_connections_are_replaced_without_a_failed_request(
+    service: Service,
+) -> None:
+    """The database restarted between two requests: pre-ping replaces the pooled
+    connections it dropped, so the first request afterwards already succeeds."""
+    await asyncio.gather(*(service.post() for _ in range(2 * POOL_SIZE)))  # fill the pool
+    pooled = service.proxy.live_connections
+    assert pooled > 0
+    await service.proxy.cut("refuse")
+    await service.proxy.restore()
+    await asyncio.sleep(0.2)  # the resets reach the pooled connections
+    await assert_healthy(service)
+    assert service.proxy.accepted > pooled  # with new connections
 
 
 async def test_repeated_outages(service: Service) -> None:
