@@ -21,7 +21,7 @@ from models import ApiKeyRole
 from models.db import create_engine, create_sessionmaker
 from seed.load import curated_entries, load_entries
 from seed.migrations import upgrade
-from tests.helpers import GraphQL, assert_no_leak
+from tests.helpers import NO_LEAK_HOOKS, GraphQL, assert_no_leak
 
 
 async def _reset_postgres(url: str) -> None:
@@ -74,7 +74,9 @@ async def client(engine: AsyncEngine, database_url: str) -> AsyncIterator[httpx.
     )
     app = create_app(settings, engine=engine)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", event_hooks=NO_LEAK_HOOKS
+    ) as client:
         yield client
 
 

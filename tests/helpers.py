@@ -44,6 +44,17 @@ async def serve(
     transport = httpx.ASGITransport(app=app, client=client)
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://testserver") as http,
+        httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", event_hooks=NO_LEAK_HOOKS
+        ) as http,
     ):
         yield http
+
+
+async def _check_response(response: httpx.Response) -> None:
+    await response.aread()
+    assert_no_leak(response.text)
+
+
+# Every response a test client receives is checked, whatever the test asserts.
+NO_LEAK_HOOKS: dict[str, list[Any]] = {"response": [_check_response]}
