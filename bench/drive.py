@@ -11,6 +11,7 @@ import os
 import resource
 import shutil
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,10 +39,19 @@ class Run:
     server_cpu: float  # cores busy on average (1.0 = one core)
     postgres_cpu: float  # backends of the bench database
     other_cpu: float  # everything else on the machine (but wrk): noise
+    new_connections: int  # bench-database backends started during the run (pool churn)
 
     @property
     def rps(self) -> float:
         return self.requests / self.seconds
+
+    @property
+    def server_ms_per_request(self) -> float:
+        return 1000 * self.server_cpu / self.rps
+
+    @property
+    def postgres_ms_per_request(self) -> float:
+        return 1000 * self.postgres_cpu / self.rps
 
 
 def require_wrk() -> str:
@@ -62,13 +72,18 @@ def run(url: str, body: Path, settings: Settings, server_pid: int, raw: Path) ->
         warmup = settings.warmup
         _wrk(url, body, settings, warmup, raw.with_suffix(".warmup.txt"), need_requests=False)
     before = _Snapshot.take(server_pid)
-    summary = _wrk(url, body, settings, settings.duration, raw.with_suffix(".txt"))
+    with _BackendWatch(before.postgres) as backends:
+        summary = _wrk(url, body, settings, settings.duration, raw.with_suffix(".txt"))
     after = _Snapshot.take(server_pid)
     seconds = after.wall - before.wall
     server = _busy(before.server, after.server)
-    postgres = _busy(before.postgres, after.postgres)
+    # Backends alive at the end, plus what the postmaster spent forking and reaped from
+    # backends that exited (their CPU before the run taken back out).
+    exited = sum(ticks for pid, ticks in before.postgres.items() if pid not in after.postgres)
+    reaped = after.postmaster - before.postmaster - exited / CLOCK_TICKS
+    postgres = _busy(before.postgres, after.postgres) + reaped
     machine = (after.machine - before.machine) / CLOCK_TICKS
-    wrk = after.children - before.children
+    ours = (after.children - before.children) + (after.driver - before.driver)  # wrk, this
     return Run(
         requests=summary["requests"],
         seconds=summary["duration_us"] / 1e6,
@@ -76,8 +91,41 @@ def run(url: str, body: Path, settings: Settings, server_pid: int, raw: Path) ->
         p99_ms=summary["p99_us"] / 1000,
         server_cpu=server / seconds,
         postgres_cpu=postgres / seconds,
-        other_cpu=max(0.0, machine - server - postgres - wrk) / seconds,
+        other_cpu=max(0.0, machine - server - postgres - ours) / seconds,
+        new_connections=backends.new_connections(),
     )
+
+
+class _BackendWatch(threading.Thread):
+    """Samples the bench database's backends while a run goes on, to count those a
+    pool opens (and maybe closes) during it; one living under 0.1 s can be missed."""
+
+    INTERVAL = 0.1
+
+    def __init__(self, baseline: dict[int, int]) -> None:
+        super().__init__(daemon=True)
+        self.baseline = baseline
+        self.last = dict(baseline)
+        self.stopping = threading.Event()
+
+    def __enter__(self) -> "_BackendWatch":
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stopping.set()
+        self.join()
+        self._sample()
+
+    def run(self) -> None:
+        while not self.stopping.wait(self.INTERVAL):
+            self._sample()
+
+    def _sample(self) -> None:
+        self.last |= _cpu_ticks(_backend_pids())
+
+    def new_connections(self) -> int:
+        return len(self.last.keys() - self.baseline.keys())
 
 
 def wait_for_quiet(limit: float, threshold: float) -> None:
@@ -104,18 +152,23 @@ class _Snapshot:
     wall: float
     server: dict[int, int]
     postgres: dict[int, int]
+    postmaster: float  # its CPU seconds and those of the backends it reaped
     machine: int  # busy ticks of all CPUs
     children: float  # CPU seconds of reaped children: the wrk runs
+    driver: float  # CPU seconds of this process (the sampling thread)
 
     @classmethod
     def take(cls, server_pid: int) -> "_Snapshot":
-        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        driver = resource.getrusage(resource.RUSAGE_SELF)
         return cls(
             time.monotonic(),
             _cpu_ticks([server_pid]),
             _cpu_ticks(_backend_pids()),
+            _postmaster_seconds(),
             _machine_ticks(),
-            usage.ru_utime + usage.ru_stime,
+            children.ru_utime + children.ru_stime,
+            driver.ru_utime + driver.ru_stime,
         )
 
 
@@ -146,7 +199,7 @@ def _wrk(
 
 
 def _busy(before: dict[int, int], after: dict[int, int]) -> float:
-    """CPU seconds used in between by processes alive at the end (new ones count whole)."""
+    """CPU seconds used in between by the processes in `after` (new ones count whole)."""
     ticks = sum(value - before.get(pid, 0) for pid, value in after.items())
     return ticks / CLOCK_TICKS
 
@@ -160,6 +213,21 @@ def _cpu_ticks(pids: list[int]) -> dict[int, int]:
             continue  # exited between listing and reading
         ticks[pid] = int(fields[11]) + int(fields[12])  # utime, stime
     return ticks
+
+
+def _postmaster_seconds() -> float:
+    """utime + stime + cutime + cstime of PostgreSQL's main process(es)."""
+    ticks = 0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes().split(b"\0", 1)[0]
+                if command.endswith(b"/postgres"):
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                    ticks += sum(int(value) for value in fields[11:15])
+            except OSError:
+                continue
+    return ticks / CLOCK_TICKS
 
 
 def _backend_pids() -> list[int]:

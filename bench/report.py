@@ -5,10 +5,11 @@ import os
 import platform
 import statistics
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from bench.drive import Run, Settings, wrk_version
 from bench.load import BENCH, Catalogue
@@ -20,13 +21,18 @@ PYTHON_PACKAGES = ("strawberry-graphql", "sqlalchemy", "starlette", "uvicorn", "
 
 @dataclass
 class Measurements:
-    """Everything the report needs, filled in by run.py as it goes."""
+    """Everything the report needs, filled in by run.py as it goes; saved as JSON
+    beside the raw outputs so `--report-from` can render it again."""
 
     catalogue: Catalogue
     settings: Settings
     repeat: int
     code: str  # which Reelgraph was measured (bench/source.py)
     targets: list[str]
+    started: datetime
+    versions: str = ""
+    machine: str = ""
+    elapsed: float = 0.0
     load_average: tuple[float, float, float] = (0.0, 0.0, 0.0)  # just before driving
     runs: dict[tuple[str, str], list[Run]] = field(default_factory=dict)  # (target, workload)
     statements: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -37,24 +43,61 @@ class Measurements:
             statistics.median(getattr(run, attribute) for run in self.runs[target, workload])
         )
 
+    def save(self, path: Path) -> None:
+        def pairs(mapping: dict[tuple[str, str], Any]) -> dict[str, Any]:
+            return {"|".join(key): value for key, value in mapping.items()}
 
-def write(measurements: Measurements, path: Path, started: datetime, elapsed: float) -> None:
-    path.write_text(render(measurements, started, elapsed))
+        data = asdict(self) | {
+            "started": self.started.isoformat(),
+            "runs": pairs({key: [asdict(run) for run in runs] for key, runs in self.runs.items()}),
+            "statements": pairs(self.statements),
+            "response_bytes": pairs(self.response_bytes),
+        }
+        path.write_text(json.dumps(data, indent=1))
+
+    @classmethod
+    def load(cls, path: Path) -> "Measurements":
+        data = json.loads(path.read_text())
+
+        def pairs(mapping: dict[str, Any]) -> dict[tuple[str, str], Any]:
+            return {tuple(key.split("|", 1)): value for key, value in mapping.items()}  # type: ignore[misc]
+
+        return cls(
+            **data
+            | {
+                "catalogue": Catalogue(**data["catalogue"]),
+                "settings": Settings(**data["settings"]),
+                "started": datetime.fromisoformat(data["started"]),
+                "load_average": tuple(data["load_average"]),
+                "runs": {k: [Run(**r) for r in v] for k, v in pairs(data["runs"]).items()},
+                "statements": pairs(data["statements"]),
+                "response_bytes": pairs(data["response_bytes"]),
+            }
+        )
 
 
-def render(m: Measurements, started: datetime, elapsed: float) -> str:
+def write(measurements: Measurements, path: Path) -> None:
+    path.write_text(render(measurements))
+
+
+def environment() -> tuple[str, str]:
+    """(versions, machine), read when the run starts."""
+    return _versions(), _machine()
+
+
+def render(m: Measurements) -> str:
     s = m.settings
     lines = [
         "# Reelgraph benchmark results",
         "",
-        f"Written by `make bench` (`bench/run.py`) on {started:%Y-%m-%d %H:%M} UTC; "
-        f"the whole run took {elapsed / 60:.1f} min. See `bench/README.md` to rerun it.",
+        f"Written by `make bench` (`bench/run.py`) on {m.started:%Y-%m-%d %H:%M} UTC; "
+        f"the whole run took {m.elapsed / 60:.1f} min. See `bench/README.md` to rerun it.",
         "",
         "## Set-up",
         "",
         f"- **Code**: {m.code}",
-        f"- **Versions**: {_versions(m.catalogue.postgres_version)}",
-        f"- **Machine**: {_machine()}",
+        f"- **Versions**: {m.versions}, PostgreSQL {m.catalogue.postgres_version}",
+        f"- **Machine**: {m.machine}",
         f"- **Catalogue**: {m.catalogue.titles:,} titles ({m.catalogue.synthetic:,} synthetic "
         "from `python -m seed --titles N` + the curated catalogue), the same rows in "
         "PostgreSQL `reelgraph_bench` and in SQLite `bench/data/bench.db`. "
@@ -66,9 +109,16 @@ def render(m: Measurements, started: datetime, elapsed: float) -> str:
         "load generator, servers and PostgreSQL share the machine's cores. Load average "
         f"just before driving: {' / '.join(f'{x:.2f}' for x in m.load_average)} (1/5/15 min).",
         "- **CPU** columns: cores kept busy on average during the measured run "
-        "(1.00 = one core): the server process; the PostgreSQL backends connected to "
-        "`reelgraph_bench`; everything else on the machine except wrk (*others*: noise "
-        "from other work, ideally ~0; each run first waits for the machine to go quiet).",
+        "(1.00 = one core): the server process; PostgreSQL: the backends connected to "
+        "`reelgraph_bench`, the postmaster, and backends that exited during the run (any "
+        "database's, as the postmaster reaps them); everything else on the machine except "
+        "wrk and the driver (*others*: noise from "
+        "other work, ideally ~0; each run first waits for the machine to go quiet, and is "
+        "repeated, up to three times, while others used more than 0.25 cores). "
+        "*CPU/request* is CPU time per request (cores busy / req/s). "
+        "*PG connections opened*: backends of `reelgraph_bench` seen starting during the "
+        f"{s.duration} s run, sampled every 0.1 s, so a lower bound (a pool that keeps its "
+        "connections opens none).",
         "",
         "## Headline",
         "",
@@ -153,49 +203,67 @@ def _headline(m: Measurements) -> list[str]:
         ratios = [
             m.median(a, workload.key, "rps") / m.median(b, workload.key, "rps") for a, b, _ in pairs
         ]
-        lines.append(f"| {workload.name} | " + " | ".join(f"{r:.2f}" for r in ratios) + " |")
+        lines.append(f"| {workload.name} | " + " | ".join(_ratio(r) for r in ratios) + " |")
     return lines
 
 
 def _table(m: Measurements, workload: str) -> list[str]:
     lines = [
-        "| target | req/s (median of runs) | p50 | p99 | SQL statements/request "
-        "| response bytes | server CPU | postgres CPU | others' CPU |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| target | req/s | p50 | p99 | SQL statements/request | response bytes "
+        "| server CPU | server CPU/request | postgres CPU | postgres CPU/request "
+        "| others' CPU | PG connections opened |",
+        "|---|" + "---:|" * 11,
     ]
     for name in m.targets:
         statements = m.statements.get((name, workload))
+
+        def median(attribute: str, target: str = name) -> float:
+            return m.median(target, workload, attribute)
+
         lines.append(
             f"| {TARGETS[name].label} "
-            f"| {m.median(name, workload, 'rps'):,.0f} "
-            f"| {m.median(name, workload, 'p50_ms'):.1f} ms "
-            f"| {m.median(name, workload, 'p99_ms'):.1f} ms "
+            f"| {_rps(median('rps'))} "
+            f"| {median('p50_ms'):.1f} ms "
+            f"| {median('p99_ms'):.1f} ms "
             f"| {'n/a' if statements is None else statements} "
             f"| {m.response_bytes[name, workload]:,} "
-            f"| {m.median(name, workload, 'server_cpu'):.2f} "
-            f"| {m.median(name, workload, 'postgres_cpu'):.2f} "
-            f"| {m.median(name, workload, 'other_cpu'):.2f} |"
+            f"| {median('server_cpu'):.2f} "
+            f"| {median('server_ms_per_request'):.2f} ms "
+            f"| {median('postgres_cpu'):.2f} "
+            f"| {median('postgres_ms_per_request'):.2f} ms "
+            f"| {median('other_cpu'):.2f} "
+            f"| {median('new_connections'):.0f} |"
         )
     return lines
+
+
+def _rps(value: float) -> str:
+    return f"{value:.1f}" if value < 100 else f"{value:,.0f}"
+
+
+def _ratio(value: float) -> str:
+    if value >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.2f}" if value >= 1 else f"{value:.2g}"
 
 
 def _all_runs(m: Measurements) -> list[str]:
     lines = ["| workload | target | runs |", "|---|---|---|"]
     for workload in WORKLOADS:
         for name in m.targets:
-            runs = ", ".join(f"{run.rps:,.0f}" for run in m.runs[name, workload.key])
+            runs = ", ".join(_rps(run.rps) for run in m.runs[name, workload.key])
             lines.append(f"| {workload.name} | {TARGETS[name].label} | {runs} |")
     return lines
 
 
-def _versions(postgres: str) -> str:
+def _versions() -> str:
     parts = [f"Python {platform.python_version()}"]
     parts += [f"{name} {metadata.version(name)}" for name in PYTHON_PACKAGES]
     parts.append(f"aiosqlite {metadata.version('aiosqlite')}")
     package = json.loads((BENCH / "node_modules/postgraphile/package.json").read_text())
     node = subprocess.run(["node", "--version"], capture_output=True, text=True, timeout=30)
     parts += [f"PostGraphile {package['version']}", f"Node {node.stdout.strip()}"]
-    parts += [f"PostgreSQL {postgres}", wrk_version()]
+    parts.append(wrk_version())
     return ", ".join(parts)
 
 

@@ -63,11 +63,21 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--output", type=Path, default=BENCH / "RESULTS.md", help="where to write the report"
     )
+    parser.add_argument(
+        "--report-from",
+        type=Path,
+        metavar="RAW_DIR",
+        help="measure nothing: render the report again from RAW_DIR/measurements.json",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.report_from:
+        report.write(report.Measurements.load(args.report_from / "measurements.json"), args.output)
+        print(f"== wrote {args.output}")
+        return 0
     targets = [name.strip() for name in args.targets.split(",") if name.strip()]
     unknown = [name for name in targets if name not in TARGETS]
     if unknown or not targets or args.repeat < 1 or args.duration < 1:
@@ -88,9 +98,11 @@ def main(argv: list[str] | None = None) -> int:
 
     print("== SQL statements per request (in-process)")
     files = {w.key: raw / "bodies" / f"reelgraph-{w.key}.json" for w in WORKLOADS}
+    versions, machine = report.environment()
     measurements = report.Measurements(
-        catalogue, _settings(args), args.repeat, measured.description, targets=targets
+        catalogue, _settings(args), args.repeat, measured.description, targets, started
     )
+    measurements.versions, measurements.machine = versions, machine
     # Reelgraph on PostgreSQL (no cache) is the reference answer: always probed.
     probed = ["reelgraph-postgres"] + [
         name for name in targets if name != "reelgraph-postgres" and TARGETS[name].database_url
@@ -124,9 +136,10 @@ def main(argv: list[str] | None = None) -> int:
         verify(servers, bodies, reference, measurements)
         measurements.load_average = os.getloadavg()
         _drive(servers, raw, measurements, args.quiet_wait)
-    elapsed = time.monotonic() - clock
-    report.write(measurements, args.output, started, elapsed)
-    print(f"== wrote {args.output} ({elapsed / 60:.1f} min); raw outputs in {raw}")
+    measurements.elapsed = time.monotonic() - clock
+    measurements.save(raw / "measurements.json")
+    report.write(measurements, args.output)
+    print(f"== wrote {args.output} ({measurements.elapsed / 60:.1f} min); raw outputs in {raw}")
     return 0
 
 
@@ -148,7 +161,7 @@ def _drive(
                         f"  {workload.key} {name:<26} {run.rps:8,.0f} req/s  "
                         f"p50 {run.p50_ms:6.1f} ms  p99 {run.p99_ms:6.1f} ms  "
                         f"CPU: server {run.server_cpu:.2f} postgres {run.postgres_cpu:.2f} "
-                        f"others {run.other_cpu:.2f}"
+                        f"others {run.other_cpu:.2f}; {run.new_connections} PG connections opened"
                     )
                     if run.other_cpu <= MAX_NOISE:
                         break

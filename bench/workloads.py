@@ -16,7 +16,6 @@ from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 SEARCH_TEXT = "river"  # a noun of the synthetic title names: hundreds of matches
-REGION = "US"
 
 Json = Any
 
