@@ -21,6 +21,7 @@ from api.graphql_view import GRAPHQL_PATH, STATIC_PATH, GraphQLEndpoint
 from api.middleware import RateLimit, RequestLimits
 from api.persisted_queries import PersistedQueries, load_safelist
 from api.rate_limit import RateLimiter, create_rate_limiter
+from api.reads import autocommit
 from api.response_cache import MemoryResponseCache, RedisResponseCache, ResponseCache
 from api.schema import create_schema
 from api.settings import Settings, get_settings
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     graphql = GraphQLEndpoint(
         create_schema(settings),
         sessions,
+        autocommit(engine),
         graphiql=settings.graphiql,
         persisted=create_persisted_queries(settings),
         cache=create_response_cache(settings),

@@ -5,8 +5,10 @@ from collections.abc import Callable, Hashable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
+
+from api.reads import ReadSessions
 
 KeyT = TypeVar("KeyT", bound=Hashable)
 RowT = TypeVar("RowT")
@@ -16,12 +18,12 @@ class LoaderGroup:
     """One domain's DataLoaders for one request; each is created on first use
     (as a `cached_property`), so a request pays only for what its query touches."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: ReadSessions) -> None:
         self._sessions = sessions
 
 
 def by_key(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: ReadSessions,
     stmt: Select[tuple[RowT]],
     key: ColumnElement[Any],
 ) -> DataLoader[Any, RowT | None]:
@@ -37,7 +39,7 @@ def by_key(
 
 
 def grouped(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: ReadSessions,
     stmt: Select[Any],
     key: ColumnElement[Any],
     to_value: Callable[[Any], RowT] = lambda row: row[0],
@@ -56,7 +58,7 @@ def grouped(
 
 
 def scoped(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: ReadSessions,
     load_scope: Callable[[AsyncSession, Hashable, Sequence[int]], Any],
 ) -> DataLoader[tuple[int, Hashable], Any]:
     """Keys are (parent id, scope); one call of `load_scope` per distinct scope.

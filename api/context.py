@@ -1,7 +1,7 @@
-"""Per-request context: a session factory and the request's DataLoaders.
+"""Per-request context: database access, the request's DataLoaders, the cache.
 
-A DataLoader batch opens its own session: graphql-core resolves sibling fields
-concurrently, and one AsyncSession must never serve two coroutines at once.
+Reads (`reads()`) share the request's one connection (api/reads.py); writes open
+their own session and transaction from `sessions`.
 """
 
 from dataclasses import dataclass, field
@@ -14,6 +14,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from api.offers.loaders import OfferLoaders
 from api.people.loaders import PeopleLoaders
+from api.reads import ReadSessions, RequestReads
 from api.response_cache import ResponseCache
 from api.reviews.loaders import ReviewLoaders
 from api.titles.loaders import TitleLoaders
@@ -22,13 +23,14 @@ from api.titles.loaders import TitleLoaders
 @dataclass
 class Context:
     sessions: async_sessionmaker[AsyncSession]
+    reads: RequestReads
     request: Request | None = None
     response: Response | None = None
     cache: ResponseCache | None = None
     loaders: "Loaders" = field(init=False)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.sessions)
+        self.loaders = Loaders(self.reads)
 
     async def invalidate(self, *tags: str) -> None:
         """After a write commits: drop cached responses that show what it changed."""
@@ -39,7 +41,7 @@ class Context:
 class Loaders:
     """Created lazily, so a request pays only for the loaders its query touches."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: ReadSessions) -> None:
         self._sessions = sessions
 
     @cached_property

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import orjson
 from cross_web import HTTPException
 from graphql import GraphQLError, OperationType, get_operation_ast, parse
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -28,6 +28,7 @@ from api.context import Context
 from api.errors import ApiError, ErrorCode, classify, error_body
 from api.graphiql import render_page
 from api.persisted_queries import PersistedQueries
+from api.reads import RequestReads
 from api.response_cache import ResponseCache, cache_key, recording
 
 GRAPHQL_PATH = "/graphql"
@@ -47,6 +48,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         self,
         schema: BaseSchema,
         sessions: async_sessionmaker[AsyncSession],
+        read_engine: AsyncEngine,
         *,
         graphiql: bool,
         persisted: PersistedQueries,
@@ -56,6 +58,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql" if graphiql else None)
         self.sessions = sessions
+        self.read_engine = read_engine
         self.persisted = persisted
         self.cache = cache
         self.http_max_age = http_max_age
@@ -76,7 +79,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     async def _respond(self, request: Request) -> Response:
         operation = await _read_operation(request)
         if operation is None or (operation.query is None and operation.extensions is None):
-            return await self.run(request)  # GraphiQL, or strawberry's own 400
+            return await self._run(request)  # GraphiQL, or strawberry's own 400
         query = self.persisted.resolve(operation.query, operation.extensions)
         if query != operation.query:
             request = _with_query(request, operation, query)
@@ -88,7 +91,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                 return self._http_cached(request, Response(cached, media_type="application/json"))
             epoch = await self.cache.epoch()
         with recording() as tags:
-            response = await self.run(request)
+            response = await self._run(request)
         if key is None or response.status_code != 200 or b'"errors"' in response.body:
             return response
         assert self.cache is not None
@@ -110,7 +113,24 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         return _operation_type(query, operation_name, self.max_tokens) == OperationType.QUERY
 
     async def get_context(self, request: Request, response: Response | None = None) -> Context:  # type: ignore[override]
-        return Context(sessions=self.sessions, request=request, response=response, cache=self.cache)
+        context = Context(
+            sessions=self.sessions,
+            reads=RequestReads(self.read_engine),
+            request=request,
+            response=response,
+            cache=self.cache,
+        )
+        request.state.graphql_context = context  # so the connection is returned at the end
+        return context
+
+    async def _run(self, request: Request) -> Response:
+        """strawberry's `run`, then the request's read connection goes back to the pool."""
+        try:
+            return await self.run(request)
+        finally:
+            context = getattr(request.state, "graphql_context", None)
+            if context is not None:
+                await context.reads.close()
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(render_page(GRAPHQL_PATH, STATIC_PATH))

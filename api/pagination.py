@@ -15,10 +15,11 @@ from typing import Any, Generic, NamedTuple, TypeVar
 
 import orjson
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from api.errors import BadUserInput
+from api.reads import ReadSessions
 
 MAX_FIRST = 100
 
@@ -220,7 +221,7 @@ PageQuery = Callable[[Hashable], Select[Any]]
 
 
 def page_loader(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: ReadSessions,
     entity: type[Any],
     parent: ColumnElement[int],
     ordering: Ordering,
@@ -247,7 +248,7 @@ class CountKey(NamedTuple):
 
 
 def count_loader(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: ReadSessions,
     parent: ColumnElement[int],
     query: PageQuery,
 ) -> DataLoader[CountKey, int]:

@@ -21,6 +21,6 @@ class ProviderQuery:
         if given(region) is not None:
             offered = select(Offer.provider_id).where(Offer.region == parse_region(region))
             stmt = stmt.where(ProviderRow.id.in_(offered))
-        async with info.context.sessions() as session:
+        async with info.context.reads() as session:
             rows = (await session.execute(stmt)).scalars().all()
         return [Provider.from_row(row) for row in rows]

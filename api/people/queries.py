@@ -13,7 +13,7 @@ from models import Person as PersonRow
 class PersonQuery:
     @strawberry.field(description="The person with this slug; null when there is none.")
     async def person(self, info: Info, slug: str) -> Person | None:
-        async with info.context.sessions() as session:
+        async with info.context.reads() as session:
             row = await session.scalar(select(PersonRow).where(PersonRow.slug == slug))
         if row is None:
             depends_on(LISTS)  # a person added with this slug must not stay hidden

@@ -30,7 +30,7 @@ SEARCH_LIST = "SEARCH"
 class TitleQuery:
     @strawberry.field(description="The title with this slug; null when there is none.")
     async def title(self, info: Info, slug: str) -> Title | None:
-        async with info.context.sessions() as session:
+        async with info.context.reads() as session:
             row = await session.scalar(select(TitleRow).where(TitleRow.slug == slug))
         if row is None:
             depends_on(LISTS)  # a title created with this slug must not stay hidden
@@ -51,7 +51,7 @@ class TitleQuery:
         cursor = None if given(after) is None else ordering.decode_cursor(after)
         depends_on(LISTS)
         condition = (given(filter) or TitleFilter()).condition(utc_now())
-        sessions = info.context.sessions
+        sessions = info.context.reads
         async with sessions() as session:
             page = await fetch_page(
                 session, select(TitleRow).where(condition), ordering, size, cursor
@@ -74,7 +74,7 @@ class TitleQuery:
         offset = 0 if given(after) is None else _search_offset(after)
         depends_on(LISTS)
         terms = search_terms(text)
-        sessions = info.context.sessions
+        sessions = info.context.reads
         async with sessions() as session:
             rows, has_next = await search_page(session, terms, size, offset)
         page = Page(
@@ -92,7 +92,7 @@ class TitleQuery:
     @strawberry.field(description="Every genre, by name.")
     async def genres(self, info: Info) -> list[Genre]:
         depends_on(LISTS)
-        async with info.context.sessions() as session:
+        async with info.context.reads() as session:
             rows = (await session.execute(select(GenreRow).order_by(GenreRow.name))).scalars()
             return [Genre.from_row(row) for row in rows]
 

@@ -1,0 +1,43 @@
+"""One database connection per request for all of its reads.
+
+Every DataLoader batch and root query of a request borrows the same pooled
+connection, taken on first use and returned when the request ends; a lock makes
+concurrent resolvers take turns, since one connection (and one session) must
+never serve two coroutines at once. One checkout per request instead of one per
+batch keeps the pool from opening and closing connections under load. Reads run
+in autocommit: there is no transaction to begin, roll back or hold open.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+
+ReadSessions = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+
+
+def autocommit(engine: AsyncEngine) -> AsyncEngine:
+    """The same engine and pool, for connections that read without transactions."""
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
+class RequestReads:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._connection: AsyncConnection | None = None
+        self._lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def __call__(self) -> AsyncIterator[AsyncSession]:
+        async with self._lock:
+            if self._connection is None:
+                self._connection = await self._engine.connect()
+            async with AsyncSession(bind=self._connection, expire_on_commit=False) as session:
+                yield session
+
+    async def close(self) -> None:
+        async with self._lock:
+            if self._connection is not None:
+                await self._connection.close()
+                self._connection = None
