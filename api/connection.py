@@ -6,7 +6,15 @@ from typing import Any, Generic, TypeVar
 import strawberry
 from strawberry.dataloader import DataLoader
 
-from api.pagination import CountFn, CountKey, Ordering, Page, PageKey, validate_first
+from api.pagination import (
+    CountFn,
+    CountKey,
+    Cursor,
+    Ordering,
+    Page,
+    PageKey,
+    validate_first,
+)
 
 NodeT = TypeVar("NodeT")
 
@@ -19,10 +27,16 @@ class PageInfo:
     end_cursor: str | None
 
 
+def _encode_cursor(root: "Edge[Any]") -> str:
+    return root.position.encode()
+
+
 @strawberry.type
 class Edge(Generic[NodeT]):
-    cursor: str
+    # Resolved only when selected: most pages never show their per-edge cursors.
+    cursor: str = strawberry.field(resolver=_encode_cursor)
     node: NodeT
+    position: strawberry.Private[Cursor]
 
 
 @strawberry.type
@@ -40,14 +54,14 @@ class Connection(Generic[NodeT]):
     def from_page(
         cls, page: Page[Any], to_node: Callable[[Any], NodeT], count: CountFn
     ) -> "Connection[NodeT]":
-        edges = [Edge(cursor=cursor, node=to_node(row)) for row, cursor in page.rows]
+        edges = [Edge(node=to_node(row), position=cursor) for row, cursor in page.rows]
         return cls(
             edges=edges,
             page_info=PageInfo(
                 has_next_page=page.has_next_page,
                 has_previous_page=page.has_previous_page,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
+                start_cursor=page.rows[0][1].encode() if page.rows else None,
+                end_cursor=page.rows[-1][1].encode() if page.rows else None,
             ),
             count=count,
         )

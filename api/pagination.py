@@ -91,9 +91,6 @@ class Ordering:
             equal_so_far.append(key.column.is_(None) if value is None else key.column == value)
         return or_(*alternatives)
 
-    def encode_cursor(self, values: Sequence[Any]) -> str:
-        return encode_cursor(self.name, values)
-
     def decode_cursor(self, cursor: str) -> CursorValues:
         raw = decode_cursor(cursor, self.name, len(self.keys))
         try:
@@ -139,8 +136,18 @@ def _beyond(key: SortKey, value: Any) -> ColumnElement[bool]:
     return or_(strictly, key.column.is_(None)) if key.nullable else strictly
 
 
+class Cursor(NamedTuple):
+    """A row's place in its list, encoded only if a client asks for the cursor."""
+
+    list_name: str
+    values: tuple[Any, ...]
+
+    def encode(self) -> str:
+        return encode_cursor(self.list_name, self.values)
+
+
 class Page(NamedTuple, Generic[RowT]):
-    rows: list[tuple[RowT, str]]  # each row with its cursor
+    rows: list[tuple[RowT, Cursor]]
     has_next_page: bool
     has_previous_page: bool
 
@@ -149,7 +156,7 @@ def _page(
     rows: Sequence[Any], ordering: Ordering, first: int, has_previous: bool, skip: int
 ) -> "Page[Any]":
     """`rows` are (entity, *skipped columns, *sort values); one more than `first` was asked."""
-    kept = [(row[0], ordering.encode_cursor(row[1 + skip :])) for row in rows[:first]]
+    kept = [(row[0], Cursor(ordering.name, tuple(row[1 + skip :]))) for row in rows[:first]]
     return Page(kept, len(rows) > first, has_previous)
 
 

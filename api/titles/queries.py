@@ -7,9 +7,9 @@ from api.arguments import OMITTED, given
 from api.connection import Connection
 from api.context import Info
 from api.pagination import (
+    Cursor,
     Page,
     decode_cursor,
-    encode_cursor,
     fetch_page,
     invalid_cursor,
     validate_first,
@@ -78,7 +78,7 @@ class TitleQuery:
         async with sessions() as session:
             rows, has_next = await search_page(session, terms, size, offset)
         page = Page(
-            [(row, encode_cursor(SEARCH_LIST, [offset + i + 1])) for i, row in enumerate(rows)],
+            [(row, Cursor(SEARCH_LIST, (offset + i + 1,))) for i, row in enumerate(rows)],
             has_next,
             offset > 0,
         )
