@@ -83,19 +83,20 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         query = self.persisted.resolve(operation.query, operation.extensions)
         if query != operation.query:
             request = _with_query(request, operation, query)
-        key = None
-        if self.cache is not None and query and self._is_query(query, operation.operation_name):
-            key = cache_key(query, operation.operation_name, operation.variables)
+        is_query = bool(query) and self._is_query(str(query), operation.operation_name)
+        key, epoch = None, 0
+        if self.cache is not None and is_query:
+            key = cache_key(str(query), operation.operation_name, operation.variables)
             cached = await self.cache.get(key)
             if cached is not None:
                 return self._http_cached(request, Response(cached, media_type="application/json"))
             epoch = await self.cache.epoch()
         with recording() as tags:
             response = await self._run(request)
-        if key is None or response.status_code != 200 or b'"errors"' in response.body:
+        if not is_query or response.status_code != 200 or b'"errors"' in response.body:
             return response
-        assert self.cache is not None
-        await self.cache.put(key, bytes(response.body), tags, epoch)
+        if self.cache is not None and key is not None:
+            await self.cache.put(key, bytes(response.body), tags, epoch)
         return self._http_cached(request, response)
 
     def _http_cached(self, request: Request, response: Response) -> Response:

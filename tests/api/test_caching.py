@@ -7,6 +7,7 @@ from typing import Any
 from uuid import uuid4
 
 import httpx
+import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -90,8 +91,16 @@ async def test_safelist_mode_runs_only_registered_documents(
         assert error_codes(await _post(http, registering)) == ["PERSISTED_QUERY_NOT_FOUND"]
 
 
-async def test_get_queries_carry_an_etag_and_revalidate_with_304(database_url: str) -> None:
-    async with serve(Settings(database_url=database_url, http_cache_max_age=120)) as http:
+@pytest.mark.parametrize("server_cache_seconds", [60, 0])
+async def test_get_queries_carry_an_etag_and_revalidate_with_304(
+    database_url: str, server_cache_seconds: int
+) -> None:
+    settings = Settings(
+        database_url=database_url,
+        http_cache_max_age=120,
+        response_cache_seconds=server_cache_seconds,
+    )
+    async with serve(settings) as http:
         params = {"query": "{ genres { slug } }"}
         first = await http.get("/graphql", params=params)
         assert first.status_code == 200
