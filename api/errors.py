@@ -46,10 +46,6 @@ class BadUserInput(ApiError):
     code = ErrorCode.BAD_USER_INPUT
 
 
-class QueryTooComplex(ApiError):
-    code = ErrorCode.QUERY_TOO_COMPLEX
-
-
 class NotFound(ApiError):
     code = ErrorCode.NOT_FOUND
 
