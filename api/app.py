@@ -14,10 +14,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from strawberry import Schema
 
+from api.compiled import CompiledQueries
 from api.errors import INTERNAL_MESSAGE, ErrorCode, error_body
 from api.graphiql import STATIC_DIR
 from api.graphql_view import GRAPHQL_PATH, STATIC_PATH, GraphQLEndpoint
+from api.limits import DocumentLimits
 from api.middleware import RateLimit, RequestLimits
 from api.persisted_queries import PersistedQueries, load_safelist
 from api.rate_limit import RateLimiter, create_rate_limiter
@@ -36,13 +39,16 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     settings = settings or get_settings()
     engine = engine or create_engine(settings.database_url, **_pool_options(settings))
     sessions = create_sessionmaker(engine)
+    schema = create_schema(settings)
+    reads = autocommit(engine)
     graphql = GraphQLEndpoint(
-        create_schema(settings),
+        schema,
         sessions,
-        autocommit(engine),
+        reads,
         graphiql=settings.graphiql,
         persisted=create_persisted_queries(settings),
         cache=create_response_cache(settings),
+        compiled=create_compiled_queries(settings, schema, reads),
         http_max_age=settings.http_cache_max_age,
         max_tokens=settings.max_query_tokens,
     )
@@ -94,6 +100,18 @@ def create_response_cache(settings: Settings) -> ResponseCache | None:
             settings.redis_url, settings.response_cache_seconds, settings.response_cache_key_prefix
         )
     return MemoryResponseCache(settings.response_cache_seconds, settings.response_cache_max_entries)
+
+
+def create_compiled_queries(
+    settings: Settings, schema: Schema, engine: AsyncEngine
+) -> CompiledQueries | None:
+    # Compiled answers cannot name the rows they show (the response cache's tags),
+    # so with the cache on, misses run through strawberry and are cached.
+    if settings.response_cache_seconds or not settings.compiled_queries:
+        return None
+    if engine.dialect.name != "postgresql":
+        return None
+    return CompiledQueries(schema._schema, engine, DocumentLimits.from_settings(settings))
 
 
 def create_persisted_queries(settings: Settings) -> PersistedQueries:

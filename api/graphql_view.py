@@ -1,8 +1,9 @@
 """The GraphQL HTTP endpoint: strawberry's view plus what clients' caches need.
 
 Before strawberry runs an operation this view resolves persisted queries, answers
-read queries from the response cache, and afterwards stores the response with
-the tags it recorded. GET responses to queries carry an ETag and Cache-Control,
+read queries from the response cache, or with no cache from a compiled plan (one
+SQL statement, api/compiled/), and afterwards stores the response with the tags
+it recorded, or learns the plan. GET responses to queries carry an ETag and Cache-Control,
 and a matching If-None-Match gets 304 Not Modified.
 """
 
@@ -24,6 +25,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.schema import BaseSchema
 from strawberry.types import ExecutionResult
 
+from api.compiled import CompiledQueries
 from api.context import Context
 from api.errors import ApiError, ErrorCode, classify, error_body
 from api.graphiql import render_page
@@ -53,6 +55,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         graphiql: bool,
         persisted: PersistedQueries,
         cache: ResponseCache | None,
+        compiled: CompiledQueries | None,
         http_max_age: int,
         max_tokens: int,
     ) -> None:
@@ -61,6 +64,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         self.read_engine = read_engine
         self.persisted = persisted
         self.cache = cache
+        self.compiled = compiled
         self.http_max_age = http_max_age
         self.max_tokens = max_tokens
 
@@ -91,12 +95,19 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             if cached is not None:
                 return self._http_cached(request, Response(cached, media_type="application/json"))
             epoch = await self.cache.epoch()
+        elif self.compiled is not None and is_query:
+            plan = self.compiled.plan(str(query), operation.operation_name)
+            body = None if plan is None else await self.compiled.execute(plan, operation.variables)
+            if body is not None:
+                return self._http_cached(request, Response(body, media_type="application/json"))
         with recording() as tags:
             response = await self._run(request)
         if not is_query or response.status_code != 200 or b'"errors"' in response.body:
             return response
         if self.cache is not None and key is not None:
             await self.cache.put(key, bytes(response.body), tags, epoch)
+        if self.compiled is not None:
+            self.compiled.learn(str(query), operation.operation_name)
         return self._http_cached(request, response)
 
     def _http_cached(self, request: Request, response: Response) -> Response:

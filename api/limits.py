@@ -154,16 +154,14 @@ class QueryLimits(SchemaExtension):
         # A result set here replaces execution: the refused document runs nothing.
         measure = self.measure()
         if measure is not None and self.execution_context.result is None:
-            error = self.violation(measure)
+            error = violation(measure, self.limits)
             if error is not None:
                 self.execution_context.result = GraphQLExecutionResult(data=None, errors=[error])
         yield
 
     def get_results(self) -> dict[str, Any]:
         measure = self.measure()
-        if measure is None:
-            return {}
-        return {"cost": {"requestedNodes": measure.nodes, "limit": self.limits.max_nodes}}
+        return {} if measure is None else cost_extension(measure, self.limits)
 
     def measure(self) -> Measure | None:
         """The selected operation's measures; None when there is no document or operation."""
@@ -178,22 +176,24 @@ class QueryLimits(SchemaExtension):
                     self._measure = walker.measure()
         return self._measure
 
-    def violation(self, measure: Measure) -> GraphQLError | None:
-        """The first limit exceeded, in the order depth, aliases, nodes (the response's
-        `cost` extension still tells the requested nodes)."""
-        limits = self.limits
-        if measure.depth > limits.max_depth:
-            message = f"Query depth is {measure.depth:,}; the limit is {limits.max_depth:,}."
-            return too_complex(message, "depth")
-        if measure.aliases > limits.max_aliases:
-            message = (
-                f"Query uses {measure.aliases:,} aliases; the limit is {limits.max_aliases:,}."
-            )
-            return too_complex(message, "aliases")
-        if measure.nodes > limits.max_nodes:
-            message = f"Query requests {measure.nodes:,} nodes; the limit is {limits.max_nodes:,}."
-            return too_complex(message, "nodes")
-        return None
+
+def cost_extension(measure: Measure, limits: DocumentLimits) -> dict[str, Any]:
+    return {"cost": {"requestedNodes": measure.nodes, "limit": limits.max_nodes}}
+
+
+def violation(measure: Measure, limits: DocumentLimits) -> GraphQLError | None:
+    """The first limit exceeded, in the order depth, aliases, nodes (the response's
+    `cost` extension still tells the requested nodes)."""
+    if measure.depth > limits.max_depth:
+        message = f"Query depth is {measure.depth:,}; the limit is {limits.max_depth:,}."
+        return too_complex(message, "depth")
+    if measure.aliases > limits.max_aliases:
+        message = f"Query uses {measure.aliases:,} aliases; the limit is {limits.max_aliases:,}."
+        return too_complex(message, "aliases")
+    if measure.nodes > limits.max_nodes:
+        message = f"Query requests {measure.nodes:,} nodes; the limit is {limits.max_nodes:,}."
+        return too_complex(message, "nodes")
+    return None
 
 
 class Walker:

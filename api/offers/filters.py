@@ -19,14 +19,16 @@ def parse_region(value: str, argument: str = "region") -> str:
     return region
 
 
-def available_now(now: datetime) -> ColumnElement[bool]:
+def available_now(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
     return and_(
         or_(Offer.available_from.is_(None), Offer.available_from <= now),
         or_(Offer.available_until.is_(None), Offer.available_until > now),
     )
 
 
-def streamable_in(region: str, now: datetime) -> ColumnElement[bool]:
+def streamable_in(
+    region: str | ColumnElement[str], now: datetime | ColumnElement[datetime]
+) -> ColumnElement[bool]:
     """Offers that let a viewer in `region` stream the title right now."""
     return and_(
         Offer.region == region,

@@ -18,6 +18,7 @@ from models.columns import utc_now
 MONETIZATION_RANK = case(
     {member.value: rank for rank, member in enumerate(Monetization)}, value=Offer.monetization
 )
+OFFER_ORDER = (MONETIZATION_RANK, Provider.name, Offer.price, Offer.id)
 
 OfferScope = tuple[str, frozenset[Monetization] | None]
 
@@ -30,7 +31,7 @@ async def _offers(
         select(Offer, Provider)
         .join(Provider, Provider.id == Offer.provider_id)
         .where(Offer.title_id.in_(title_ids), Offer.region == region, available_now(utc_now()))
-        .order_by(MONETIZATION_RANK, Provider.name, Offer.price, Offer.id)
+        .order_by(*OFFER_ORDER)
     )
     if monetizations is not None:
         stmt = stmt.where(Offer.monetization.in_(monetizations))

@@ -46,14 +46,26 @@ def _fts5_query(terms: Sequence[str]) -> str:
     return " ".join(quoted) + "*"
 
 
+def tsquery_text(terms: Sequence[str]) -> str:
+    """PostgreSQL's query for `terms`: all of them, the last one as a prefix."""
+    words = [*terms[:-1], f"{terms[-1]}:*"]
+    return " & ".join(words)
+
+
+def postgres_match(
+    query_text: ColumnElement[str],
+) -> tuple[ColumnElement[bool], ColumnElement[Any]]:
+    """Titles matching a `tsquery_text`, and a rank where lower sorts first."""
+    query = func.to_tsquery(literal_column("'english'"), query_text)
+    vector: ColumnClause[Any] = literal_column("titles.search_vector")
+    return vector.op("@@")(query), -func.ts_rank_cd(vector, query)
+
+
 def _matches(dialect: str, terms: Sequence[str]) -> tuple[Select[Any], ColumnElement[Any]]:
     """Titles matching every term, with a rank where lower sorts first."""
     if dialect == "postgresql":
-        words = [*terms[:-1], f"{terms[-1]}:*"]
-        query = func.to_tsquery("english", bindparam("q", " & ".join(words)))
-        vector: ColumnClause[Any] = literal_column("titles.search_vector")
-        rank: ColumnElement[Any] = -func.ts_rank_cd(vector, query)
-        return select(Title).where(vector.op("@@")(query)), rank
+        condition, rank = postgres_match(bindparam("q", tsquery_text(terms)))
+        return select(Title).where(condition), rank
     # bm25() is lower for better matches; a name hit weighs ten times a synopsis hit.
     rank = literal_column("bm25(title_search, 10.0, 1.0)")
     stmt = (

@@ -1,0 +1,469 @@
+"""One PostgreSQL statement that builds a whole response's JSON.
+
+Each object in the selection becomes a `json_build_object` with the response's
+keys in order, each list a correlated subquery aggregated with `json_agg`, each
+connection page a `LIMIT`ed subquery numbered with `row_number()`, so a request
+is one round trip whatever its page sizes. The orderings, search ranking and
+availability rules are the loaders' own SQLAlchemy expressions, rendered here.
+
+What SQL cannot produce exactly as the resolvers do is left to Python as
+`Fixes` on named keys of the result: truncated teasers (the database sends the
+full text), floats (PostgreSQL's JSON writes `4`, GraphQL's `4.0`) and the
+critic rating's rounding.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ClauseElement, Select, literal_column, select
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
+
+from api.blurb import check_max_length
+from api.compiled.selection import Argument, Field, NotCompilable, Variables
+from api.offers.filters import available_now, parse_region, streamable_in
+from api.offers.loaders import OFFER_ORDER
+from api.pagination import validate_first
+from api.people.loaders import BILLING_ORDER
+from api.reviews.loaders import NEWEST_FIRST
+from api.text import truncate
+from api.titles.search import postgres_match, search_terms, tsquery_text
+from api.titles.sorters import ORDERINGS, TitleOrder
+from models import Credit, Offer, Review, Title
+from models.columns import utc_now
+
+Source = Callable[[Variables], Any]
+"""A statement parameter's value for one request; raises `ApiError` on bad input."""
+Convert = Callable[[Any, Variables], Any]
+"""Turns the value the database built at one key into the response's."""
+
+MAX_KEYS = 50  # json_build_object takes at most 100 arguments
+
+TITLE_COLUMNS = {
+    "slug": "slug",
+    "name": "name",
+    "kind": "kind",
+    "year": "year",
+    "releaseDate": "release_date",
+    "contentRating": "content_rating",
+    "runtimeMinutes": "runtime_minutes",
+    "originalLanguage": "original_language",
+    "version": "version",
+}
+REVIEW_COLUMNS = {
+    "reviewer": "reviewer",
+    "publication": "publication",
+    "publishedAt": "published_at",
+}
+OFFER_COLUMNS = {
+    "region": "region",
+    "monetization": "monetization",
+    "quality": "quality",
+    "url": "url",
+}
+
+_DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
+
+
+@dataclass
+class Fixes:
+    """Changes to the database's JSON, by response key: a `Convert` for the value
+    there, or more `Fixes` for the object (or each object of the list) there."""
+
+    at: dict[str, "Fixes | Convert"] = field(default_factory=dict)
+
+    def apply(self, value: Any, variables: Variables) -> None:
+        if isinstance(value, list):
+            for item in value:
+                self.apply(item, variables)
+        elif value is not None:
+            for key, fix in self.at.items():
+                if isinstance(fix, Fixes):
+                    fix.apply(value[key], variables)
+                else:
+                    value[key] = fix(value[key], variables)
+
+
+Compiled = tuple[str, Fixes | Convert | None]
+
+
+@dataclass(frozen=True)
+class Statement:
+    sql: str
+    sources: tuple[Source, ...]  # $1, $2, ...
+    checks: tuple[Source, ...]  # argument checks with no parameter of their own
+    fixes: Fixes | None
+
+
+def compile_query(fields: tuple[Field, ...]) -> Statement:
+    compiler = _Compiler()
+    sql, fixes = compiler.object("Query", fields, compiler.query_field)
+    assert fixes is None or isinstance(fixes, Fixes)
+    return Statement(
+        f"SELECT ({sql})::text", tuple(compiler.sources), tuple(compiler.checks), fixes
+    )
+
+
+class _Compiler:
+    def __init__(self) -> None:
+        self.sources: list[Source] = []
+        self.checks: list[Source] = []
+        self._now: str | None = None
+
+    def param(self, source: Source) -> str:
+        self.sources.append(source)
+        return f"${len(self.sources)}"
+
+    def now(self) -> str:
+        """The request's clock, as the loaders use it for availability windows."""
+        if self._now is None:
+            self._now = self.param(lambda _: utc_now())
+        return self._now
+
+    def object(
+        self, type_name: str, fields: tuple[Field, ...], resolve: Callable[[Field], Compiled]
+    ) -> tuple[str, Fixes | None]:
+        if not fields or len(fields) > MAX_KEYS:
+            raise NotCompilable(f"{len(fields)} fields on {type_name}")
+        pairs: list[str] = []
+        fixes = Fixes()
+        for selected in fields:
+            sql, fix = (
+                (f"'{type_name}'", None) if selected.name == "__typename" else resolve(selected)
+            )
+            pairs.append(f"'{selected.key}', {sql}")
+            if fix is not None:
+                fixes.at[selected.key] = fix
+        return f"json_build_object({', '.join(pairs)})", fixes if fixes.at else None
+
+    # Query
+
+    def query_field(self, selected: Field) -> Compiled:
+        match selected.name:
+            case "title":
+                slug = self.param(_value(selected.argument("slug")))
+                sql, fixes = self.object("Title", selected.fields, self.title_field)
+                return f"(SELECT {sql} FROM titles WHERE titles.slug = {slug})", fixes
+            case "person":
+                slug = self.param(_value(selected.argument("slug")))
+                sql, fixes = self.object("Person", selected.fields, self.person_field)
+                return f"(SELECT {sql} FROM people WHERE people.slug = {slug})", fixes
+            case "genres":
+                sql, fixes = self.object("Genre", selected.fields, _genre_field)
+                return f"(SELECT {_array(sql, 'genres.name')} FROM genres)", fixes
+            case "titles":
+                return self.titles(selected)
+            case "search":
+                return self.search(selected)
+        raise NotCompilable(f"Query.{selected.name}")
+
+    def titles(self, selected: Field) -> Compiled:
+        if selected.literal("filter") is not None:
+            raise NotCompilable("title filters")
+        order = selected.literal("orderBy") or TitleOrder.RELEASED_DESC
+        first = self.first(selected, default=20)
+        return self.connection(
+            selected,
+            "Title",
+            self.title_field,
+            _order(ORDERINGS[order].order_by(), Title),
+            table="titles",
+            where="true",
+            first=first,
+        )
+
+    def search(self, selected: Field) -> Compiled:
+        text = selected.argument("text")
+        query = self.param(lambda variables: _tsquery(text.value(variables)))
+        first = self.first(selected, default=20)
+        condition, rank = postgres_match(literal_column(query))
+        return self.connection(
+            selected,
+            "Title",
+            self.title_field,
+            _order([rank, Title.id], Title),
+            table="titles",
+            where=_sql(condition),
+            first=first,
+        )
+
+    def first(self, selected: Field, default: int) -> str:
+        """The page size parameter; pages after a cursor are left to strawberry."""
+        if selected.literal("after") is not None:
+            raise NotCompilable("after")
+        first = selected.argument("first")
+
+        def size(variables: Variables) -> int:
+            value = first.value(variables)
+            return validate_first(default if value is None else value)
+
+        return self.param(size)
+
+    def connection(
+        self,
+        selected: Field,
+        node_type: str,
+        node_field: Callable[[Field], Compiled],
+        order: str,
+        *,
+        table: str,
+        where: str,
+        first: str,
+    ) -> Compiled:
+        """A page of `table` rows matching `where` (which may name the parent row)."""
+        matching = f"FROM {table} WHERE {where}"
+
+        def edge_field(edge: Field) -> Compiled:
+            if edge.name != "node":
+                raise NotCompilable(f"{node_type}Edge.{edge.name}")
+            return self.object(node_type, edge.fields, node_field)
+
+        def page_info_field(info: Field) -> Compiled:
+            if info.name == "hasNextPage":
+                more = f"SELECT 1 {matching} LIMIT {first} + 1"
+                return f"((SELECT count(*) FROM ({more}) AS more) > {first})", None
+            if info.name == "hasPreviousPage":
+                return "false", None
+            raise NotCompilable(f"PageInfo.{info.name}")
+
+        def connection_field(part: Field) -> Compiled:
+            match part.name:
+                case "edges":
+                    edge, fixes = self.object(f"{node_type}Edge", part.fields, edge_field)
+                    page = (
+                        f"SELECT {table}.*, row_number() OVER (ORDER BY {order}) AS ord"
+                        f" {matching} ORDER BY {order} LIMIT {first}"
+                    )
+                    return (
+                        f"(SELECT {_array(edge, f'{table}.ord')} FROM ({page}) AS {table})",
+                        fixes,
+                    )
+                case "totalCount":
+                    return f"(SELECT count(*) {matching})", None
+                case "pageInfo":
+                    return self.object("PageInfo", part.fields, page_info_field)
+            raise NotCompilable(f"{node_type}Connection.{part.name}")
+
+        return self.object(f"{node_type}Connection", selected.fields, connection_field)
+
+    # Title and what hangs off it; `titles` is the title's row
+
+    def title_field(self, selected: Field) -> Compiled:
+        column = TITLE_COLUMNS.get(selected.name)
+        if column is not None:
+            return f"titles.{column}", None
+        match selected.name:
+            case "id":
+                return _global_id("Title", "titles.id"), None
+            case "synopsis":
+                sql, fixes = self.blurb(selected, "titles.synopsis")
+                return f"CASE WHEN titles.synopsis <> '' THEN {sql} END", fixes
+            case "genres":
+                sql, fixes = self.object("Genre", selected.fields, _genre_field)
+                return (
+                    f"(SELECT {_array(sql, 'genres.name')} FROM title_genres"
+                    " JOIN genres ON genres.id = title_genres.genre_id"
+                    " WHERE title_genres.title_id = titles.id)"
+                ), fixes
+            case "audioLanguages" | "subtitleLanguages":
+                use = "AUDIO" if selected.name == "audioLanguages" else "SUBTITLE"
+                return (
+                    f"(SELECT {_array('title_languages.language', 'title_languages.position')}"
+                    " FROM title_languages WHERE title_languages.title_id = titles.id"
+                    f" AND title_languages.use = '{use}')"
+                ), None
+            case "criticRating":
+                return (
+                    "(SELECT avg(reviews.rating) FROM reviews"
+                    " WHERE reviews.title_id = titles.id AND reviews.rating IS NOT NULL)"
+                ), _critic_rating
+            case "reviews":
+                return self.connection(
+                    selected,
+                    "Review",
+                    self.review_field,
+                    _order(NEWEST_FIRST.order_by(), Review),
+                    table="reviews",
+                    where="reviews.title_id = titles.id",
+                    first=self.first(selected, default=10),
+                )
+            case "credits":
+                roles = selected.literal("roles")
+                where = "credits.title_id = titles.id"
+                if roles:
+                    where += f" AND credits.role IN ({_quoted(role.value for role in roles)})"
+                return self.connection(
+                    selected,
+                    "Credit",
+                    self.credit_field,
+                    _order(BILLING_ORDER.order_by(), Credit),
+                    table="credits",
+                    where=where,
+                    first=self.first(selected, default=20),
+                )
+            case "offers":
+                return self.offers(selected)
+            case "availableToStream":
+                region = self.param(_region(selected.argument("region")))
+                streamable = streamable_in(literal_column(region), literal_column(self.now()))
+                return (
+                    "EXISTS (SELECT 1 FROM offers WHERE offers.title_id = titles.id"
+                    f" AND {_sql(streamable)})"
+                ), None
+        raise NotCompilable(f"Title.{selected.name}")
+
+    def blurb(self, selected: Field, text: str) -> tuple[str, Fixes | None]:
+        def blurb_field(part: Field) -> Compiled:
+            if part.name == "full":
+                return text, None
+            if part.name == "truncated":
+                return text, self.truncation(part)
+            raise NotCompilable(f"Blurb.{part.name}")
+
+        return self.object("Blurb", selected.fields, blurb_field)
+
+    def truncation(self, selected: Field) -> Convert:
+        max_length, at = selected.argument("maxLength"), selected.argument("at")
+        self.checks.append(lambda variables: check_max_length(max_length.value(variables)))
+        keys = [(part.key, part.name) for part in selected.fields]
+        if any(name not in ("text", "isTruncated", "__typename") for _, name in keys):
+            raise NotCompilable("TruncatedText")
+
+        def convert(full: str, variables: Variables) -> dict[str, Any]:
+            cut = truncate(full, max_length.value(variables), at.value(variables))
+            values = {"text": cut.text, "isTruncated": cut.is_truncated}
+            return {key: values.get(name, "TruncatedText") for key, name in keys}
+
+        return convert
+
+    def review_field(self, selected: Field) -> Compiled:
+        column = REVIEW_COLUMNS.get(selected.name)
+        if column is not None:
+            return f"reviews.{column}", None
+        match selected.name:
+            case "id":
+                return _global_id("Review", "reviews.id"), None
+            case "rating":
+                return "reviews.rating", _float
+            case "body":
+                return self.blurb(selected, "reviews.body")
+        raise NotCompilable(f"Review.{selected.name}")
+
+    def credit_field(self, selected: Field) -> Compiled:
+        match selected.name:
+            case "role" | "character":
+                return f"credits.{selected.name}", None
+            case "order":
+                return "credits.position", None
+            case "person":
+                sql, fixes = self.object("Person", selected.fields, self.person_field)
+                return f"(SELECT {sql} FROM people WHERE people.id = credits.person_id)", fixes
+        raise NotCompilable(f"Credit.{selected.name}")
+
+    def person_field(self, selected: Field) -> Compiled:
+        match selected.name:
+            case "id":
+                return _global_id("Person", "people.id"), None
+            case "slug" | "name":
+                return f"people.{selected.name}", None
+        raise NotCompilable(f"Person.{selected.name}")
+
+    def offers(self, selected: Field) -> Compiled:
+        region = self.param(_region(selected.argument("region")))
+        where = f"offers.title_id = titles.id AND offers.region = {region}"
+        where += f" AND {_sql(available_now(literal_column(self.now())))}"
+        monetizations = selected.literal("monetizations")
+        if monetizations is not None:  # an empty list keeps no offer, as in the resolver
+            chosen = _quoted(member.value for member in monetizations)
+            where += f" AND offers.monetization IN ({chosen})" if chosen else " AND false"
+        sql, fixes = self.object("Offer", selected.fields, self.offer_field)
+        order = _order(OFFER_ORDER, Offer)
+        return (
+            f"(SELECT {_array(sql, order)} FROM offers"
+            f" JOIN providers ON providers.id = offers.provider_id WHERE {where})"
+        ), fixes
+
+    def offer_field(self, selected: Field) -> Compiled:
+        column = OFFER_COLUMNS.get(selected.name)
+        if column is not None:
+            return f"offers.{column}", None
+        match selected.name:
+            case "provider":
+                return self.object("Provider", selected.fields, _provider_field)
+            case "price":
+                sql, fixes = self.object("Money", selected.fields, _money_field)
+                return f"CASE WHEN offers.price IS NOT NULL THEN {sql} END", fixes
+        raise NotCompilable(f"Offer.{selected.name}")
+
+
+def _genre_field(selected: Field) -> Compiled:
+    if selected.name in ("slug", "name"):
+        return f"genres.{selected.name}", None
+    raise NotCompilable(f"Genre.{selected.name}")
+
+
+def _provider_field(selected: Field) -> Compiled:
+    match selected.name:
+        case "id":
+            return _global_id("Provider", "providers.id"), None
+        case "slug" | "name":
+            return f"providers.{selected.name}", None
+    raise NotCompilable(f"Provider.{selected.name}")
+
+
+def _money_field(selected: Field) -> Compiled:
+    match selected.name:
+        case "amount":  # the Decimal scalar is a string: numeric's text, e.g. "3.99"
+            return "offers.price::text", None
+        case "currency":
+            return "offers.currency", None
+    raise NotCompilable(f"Money.{selected.name}")
+
+
+def _global_id(type_name: str, pk: str) -> str:
+    """api.ids.encode_id in SQL: unpadded URL-safe base64 of "Type:pk"."""
+    encoded = f"encode(convert_to('{type_name}:' || {pk}, 'UTF8'), 'base64')"
+    return f"rtrim(translate({encoded}, '+/', '-_'), '=')"
+
+
+def _array(element: str, order: str) -> str:
+    return f"coalesce(json_agg({element} ORDER BY {order}), '[]')"
+
+
+def _quoted(values: Any) -> str:
+    """Enum values (upper-case identifiers, never user text) as SQL literals."""
+    return ", ".join(f"'{value}'" for value in values)
+
+
+def _sql(clause: ClauseElement) -> str:
+    return str(clause.compile(dialect=_DIALECT, compile_kwargs={"literal_binds": True}))
+
+
+def _order(clauses: Sequence[Any], table: type[Any]) -> str:
+    """ORDER BY items as the loaders' statements render them (a subquery among them
+    correlates with `table`)."""
+    stmt: Select[Any] = select(literal_column("1")).select_from(table).order_by(*clauses)
+    return _sql(stmt).split("ORDER BY ", 1)[1]
+
+
+def _value(argument: Argument) -> Source:
+    return argument.value
+
+
+def _region(argument: Argument) -> Source:
+    return lambda variables: parse_region(argument.value(variables))
+
+
+def _tsquery(text: str) -> str:
+    terms = search_terms(text)
+    if not terms:  # strawberry answers an empty page without asking the database
+        raise NotCompilable("no search terms")
+    return tsquery_text(terms)
+
+
+def _float(value: Any, _variables: Variables) -> float | None:
+    return None if value is None else float(value)
+
+
+def _critic_rating(value: Any, _variables: Variables) -> float | None:
+    return None if value is None else round(float(value), 2)

@@ -1,0 +1,220 @@
+"""Compiled plans (PostgreSQL) answer exactly as strawberry does.
+
+Every document below is answered twice: by strawberry (an app with compiled
+queries off) and by its compiled plan; the two response bodies must be the same
+bytes. What a plan cannot answer exactly is handed back to strawberry.
+"""
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from api.app import create_app, create_compiled_queries
+from api.compiled import CompiledQueries
+from api.reads import autocommit
+from api.schema import create_schema
+from api.settings import Settings
+from tests.conftest import StatementCounter
+from tests.helpers import NO_LEAK_HOOKS
+
+WORKLOADS = Path(__file__).parents[2] / "bench" / "workloads"
+
+TITLE_FIELDS = """
+  __typename id slug name kind year releaseDate contentRating runtimeMinutes originalLanguage
+  version audioLanguages subtitleLanguages criticRating availableToStream(region: "GB")
+  synopsis {
+    full teaser: truncated { text isTruncated }
+    short: truncated(maxLength: 12, at: CHARACTER) { __typename isTruncated text }
+  }
+  genres { __typename slug name }
+  reviews(first: 3) {
+    __typename totalCount pageInfo { hasNextPage hasPreviousPage }
+    edges { __typename node { __typename id reviewer publication rating publishedAt
+      body { full truncated(maxLength: 90, at: SENTENCE) { text isTruncated } } } }
+  }
+  credits(first: 4, roles: [CAST, DIRECTOR]) {
+    totalCount pageInfo { hasNextPage }
+    edges { node { role character order person { __typename id slug name } } }
+  }
+  offers(region: "us") {
+    __typename provider { __typename id slug name } region monetization quality
+    price { __typename amount currency } url
+  }
+  rentOrBuy: offers(region: "US", monetizations: [RENT, BUY]) { monetization price { amount } }
+  none: offers(region: "US", monetizations: []) { url }
+"""
+
+DOCUMENTS: list[tuple[str, dict[str, Any]]] = [
+    ((WORKLOADS / "w1_title_page.graphql").read_text(), {"slug": "refusenik-2007"}),
+    ((WORKLOADS / "w1_title_page.graphql").read_text(), {"slug": "no-such-title"}),
+    ((WORKLOADS / "w2_browse.graphql").read_text(), {}),
+    ((WORKLOADS / "w3_search.graphql").read_text(), {"text": "the"}),
+    ((WORKLOADS / "w3_search.graphql").read_text(), {"text": "zzzzzz"}),
+    *(
+        (
+            f"""{{ __typename titles(first: 100, orderBy: {order}) {{
+                totalCount pageInfo {{ hasNextPage hasPreviousPage }}
+                edges {{ node {{ {TITLE_FIELDS} }} }} }} }}""",
+            {},
+        )
+        for order in ("RELEASED_DESC", "RELEASED_ASC", "NAME_ASC", "CRITIC_RATING_DESC")
+    ),
+    (
+        """query Page($slug: String!, $n: Int, $max: Int!) {
+          a: title(slug: $slug) { ...Card ... on Node { id } }
+          b: title(slug: $slug) { name reviews(first: $n) { edges { node { body {
+            truncated(maxLength: $max) { text } } } } } }
+        }
+        fragment Card on Title {
+          name credits(first: $n) { edges { node { person { name } } } }
+        }""",
+        {"slug": "refusenik-2007", "n": 2, "max": 30},
+    ),
+    (
+        "query($n: Int) { titles(first: $n) { edges { node { name } } } }",
+        {"n": None},
+    ),
+    (
+        """{ genres { slug name } search(text: "river", first: 0) {
+          totalCount pageInfo { hasNextPage } edges { node { slug } } } }""",
+        {},
+    ),
+    (
+        "query($slug: String!) { person(slug: $slug) { __typename id slug name } }",
+        {"slug": "no-such-person"},
+    ),
+]
+
+pytestmark = pytest.mark.usefixtures("database_url")
+
+
+def is_postgres(database_url: str) -> bool:
+    return database_url.startswith("postgresql")
+
+
+@pytest.fixture(scope="module")
+async def strawberry_client(
+    engine: AsyncEngine, database_url: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    settings = Settings(
+        database_url=database_url,
+        rate_limit_per_minute=0,
+        response_cache_seconds=0,
+        compiled_queries=False,
+    )
+    transport = httpx.ASGITransport(app=create_app(settings, engine=engine))
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", event_hooks=NO_LEAK_HOOKS
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+def compiled(engine: AsyncEngine, database_url: str) -> CompiledQueries:
+    if not is_postgres(database_url):
+        pytest.skip("compiled execution is PostgreSQL-only; SQLite always runs strawberry")
+    settings = Settings(database_url=database_url, response_cache_seconds=0)
+    queries = create_compiled_queries(settings, create_schema(settings), autocommit(engine))
+    assert queries is not None
+    return queries
+
+
+async def answer(client: httpx.AsyncClient, query: str, variables: dict[str, Any]) -> bytes:
+    response = await client.post("/graphql", json={"query": query, "variables": variables})
+    assert response.status_code == 200
+    return response.content
+
+
+@pytest.mark.parametrize(("query", "variables"), DOCUMENTS)
+async def test_a_plan_answers_with_the_same_bytes_as_strawberry(
+    compiled: CompiledQueries,
+    strawberry_client: httpx.AsyncClient,
+    query: str,
+    variables: dict[str, Any],
+) -> None:
+    expected = await answer(strawberry_client, query, variables)
+    assert b'"errors"' not in expected
+    compiled.learn(query, None)
+    plan = compiled.plan(query, None)
+    assert plan is not None
+    assert await compiled.execute(plan, variables) == expected
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "query($after: String) { titles(first: 2, after: $after) { edges { node { name } } } }",
+        "{ titles(filter: {kind: MOVIE}) { edges { node { name } } } }",
+        "{ titles { edges { cursor } } }",
+        '{ node(id: "VGl0bGU6MQ") { id } }',
+        '{ title(slug: "refusenik-2007") { name @include(if: true) } }',
+        '{ title(slug: "refusenik-2007") { credits { edges { node { title { name } } } } } }',
+        "{ __schema { queryType { name } } }",
+        'mutation { deleteTitle(id: "VGl0bGU6MQ") }',
+    ],
+)
+def test_what_the_compiler_does_not_cover_has_no_plan(
+    compiled: CompiledQueries, query: str
+) -> None:
+    compiled.learn(query, None)
+    assert compiled.plan(query, None) is None
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [
+        {"slug": "refusenik-2007", "n": 101, "max": 30},  # `first` over the limit
+        {"slug": "refusenik-2007", "n": 2, "max": 0},  # `maxLength` under 1
+        {"slug": "refusenik-2007", "n": "two", "max": 30},  # not an Int
+        {"n": 2, "max": 30},  # a required variable missing
+    ],
+)
+async def test_bad_input_is_left_to_strawberry(
+    compiled: CompiledQueries, variables: dict[str, Any]
+) -> None:
+    query, _ = DOCUMENTS[9]
+    compiled.learn(query, None)
+    plan = compiled.plan(query, None)
+    assert plan is not None
+    assert await compiled.execute(plan, variables) is None
+
+
+async def test_a_bad_region_is_left_to_strawberry(compiled: CompiledQueries) -> None:
+    query = 'query($r: String!) { title(slug: "refusenik-2007") { offers(region: $r) { url } } }'
+    compiled.learn(query, None)
+    plan = compiled.plan(query, None)
+    assert plan is not None
+    assert await compiled.execute(plan, {"r": "XX"}) is None
+    assert await compiled.execute(plan, {"r": "US"}) is not None
+
+
+async def test_a_repeated_query_runs_no_resolver_statement(
+    client: httpx.AsyncClient, database_url: str, count_statements: StatementCounter
+) -> None:
+    query, variables = DOCUMENTS[0]
+    first = await answer(client, query, variables)
+    resolved = len(count_statements)
+    second = await answer(client, query, variables)
+    assert second == first
+    assert resolved > 0
+    # strawberry's loaders go through SQLAlchemy; a plan is one statement on the driver.
+    answered_again = 0 if is_postgres(database_url) else resolved
+    assert len(count_statements) == resolved + answered_again
+
+
+def test_only_postgresql_without_a_response_cache_compiles(
+    database_url: str, engine: AsyncEngine
+) -> None:
+    settings = Settings(database_url=database_url, response_cache_seconds=0)
+    schema = create_schema(settings)
+    assert (create_compiled_queries(settings, schema, engine) is not None) == is_postgres(
+        database_url
+    )
+    cached = Settings(database_url=database_url, response_cache_seconds=60)
+    assert create_compiled_queries(cached, schema, engine) is None
+    off = Settings(database_url=database_url, response_cache_seconds=0, compiled_queries=False)
+    assert create_compiled_queries(off, schema, engine) is None
