@@ -99,6 +99,8 @@ class CompiledQueries:
         except Exception as error:  # strawberry's path runs it again and classifies the error
             logger.info("compiled query failed, answering through strawberry: %r", error)
             return None
+        # Parsed and written again even with nothing to fix: the same bytes as
+        # strawberry's answer (compact), so an ETag stays valid across both paths.
         data = orjson.loads(text)
         if statement.fixes is not None:
             statement.fixes.apply(data, values)

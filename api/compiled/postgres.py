@@ -8,8 +8,7 @@ availability rules are the loaders' own SQLAlchemy expressions, rendered here.
 
 What SQL cannot produce exactly as the resolvers do is left to Python as
 `Fixes` on named keys of the result: truncated teasers (the database sends the
-full text), floats (PostgreSQL's JSON writes `4`, GraphQL's `4.0`) and the
-critic rating's rounding.
+full text) and the critic rating's rounding (Python's, on the mean as a float).
 """
 
 from collections.abc import Callable, Sequence
@@ -21,6 +20,7 @@ from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 
 from api.blurb import check_max_length
 from api.compiled.selection import Argument, Field, NotCompilable, Variables
+from api.errors import ApiError
 from api.offers.filters import available_now, parse_region, streamable_in
 from api.offers.loaders import OFFER_ORDER
 from api.pagination import validate_first
@@ -114,6 +114,22 @@ class _Compiler:
         self.sources.append(source)
         return f"${len(self.sources)}"
 
+    def value(self, argument: Argument, source: Source) -> str:
+        """An argument's SQL: a literal is checked now and written into the statement
+        (so the planner sees it, e.g. a LIMIT), a variable becomes a parameter.
+        `source` must return an int or an upper-case code, safe to write as SQL."""
+        if argument.variable is not None:
+            return self.param(source)
+        try:
+            value = source({})
+        except ApiError as error:  # strawberry reports the bad literal
+            raise NotCompilable(str(error)) from None
+        return str(value) if isinstance(value, int) else f"'{value}'"
+
+    def region(self, selected: Field) -> str:
+        region = selected.argument("region")
+        return self.value(region, lambda variables: parse_region(region.value(variables)))
+
     def now(self) -> str:
         """The request's clock, as the loaders use it for availability windows."""
         if self._now is None:
@@ -197,7 +213,7 @@ class _Compiler:
             value = first.value(variables)
             return validate_first(default if value is None else value)
 
-        return self.param(size)
+        return self.value(first, size)
 
     def connection(
         self,
@@ -304,7 +320,7 @@ class _Compiler:
             case "offers":
                 return self.offers(selected)
             case "availableToStream":
-                region = self.param(_region(selected.argument("region")))
+                region = self.region(selected)
                 streamable = streamable_in(literal_column(region), literal_column(self.now()))
                 return (
                     "EXISTS (SELECT 1 FROM offers WHERE offers.title_id = titles.id"
@@ -344,7 +360,7 @@ class _Compiler:
             case "id":
                 return _global_id("Review", "reviews.id"), None
             case "rating":
-                return "reviews.rating", _float
+                return _half_stars("reviews.rating"), None
             case "body":
                 return self.blurb(selected, "reviews.body")
         raise NotCompilable(f"Review.{selected.name}")
@@ -369,7 +385,7 @@ class _Compiler:
         raise NotCompilable(f"Person.{selected.name}")
 
     def offers(self, selected: Field) -> Compiled:
-        region = self.param(_region(selected.argument("region")))
+        region = self.region(selected)
         where = f"offers.title_id = titles.id AND offers.region = {region}"
         where += f" AND {_sql(available_now(literal_column(self.now())))}"
         monetizations = selected.literal("monetizations")
@@ -450,10 +466,6 @@ def _value(argument: Argument) -> Source:
     return argument.value
 
 
-def _region(argument: Argument) -> Source:
-    return lambda variables: parse_region(argument.value(variables))
-
-
 def _tsquery(text: str) -> str:
     terms = search_terms(text)
     if not terms:  # strawberry answers an empty page without asking the database
@@ -461,8 +473,10 @@ def _tsquery(text: str) -> str:
     return tsquery_text(terms)
 
 
-def _float(value: Any, _variables: Variables) -> float | None:
-    return None if value is None else float(value)
+def _half_stars(rating: str) -> str:
+    """A rating (0..5 in half steps, by a CHECK) as Python writes floats: 4.0, 4.5."""
+    whole = f"({rating}::text || '.0')::json"
+    return f"CASE WHEN {rating} = trunc({rating}) THEN {whole} ELSE {rating}::text::json END"
 
 
 def _critic_rating(value: Any, _variables: Variables) -> float | None:

@@ -2,7 +2,8 @@
 
 Every document below is answered twice: by strawberry (an app with compiled
 queries off) and by its compiled plan; the two response bodies must be the same
-bytes. What a plan cannot answer exactly is handed back to strawberry.
+bytes.
+What a plan cannot answer exactly is handed back to strawberry.
 """
 
 from collections.abc import AsyncIterator
