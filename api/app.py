@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        _settle_garbage_collector()
         yield
         await engine.dispose()
         await reads.dispose()
@@ -100,6 +102,16 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         lifespan=lifespan,
         middleware=_middleware(settings, limiter),
     )
+
+
+def _settle_garbage_collector() -> None:
+    """Keep the cyclic garbage collector off the long-lived objects (schema, modules,
+    pools): frozen after start-up, they are left out of its scans, and a higher first
+    threshold makes it run less often (a request's objects are freed by reference
+    counting anyway). Full collections over the whole heap were the p99 of big pages."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 50)
 
 
 def create_response_cache(settings: Settings) -> ResponseCache | None:
