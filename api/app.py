@@ -127,13 +127,11 @@ def create_response_cache(settings: Settings) -> ResponseCache | None:
 def create_compiled_queries(
     settings: Settings, schema: Schema, engine: AsyncEngine
 ) -> CompiledQueries | None:
-    # Compiled answers cannot name the rows they show (the response cache's tags),
-    # so with the cache on, misses run through strawberry and are cached.
-    if settings.response_cache_seconds or not settings.compiled_queries:
+    if not settings.compiled_queries or engine.dialect.name != "postgresql":
         return None
-    if engine.dialect.name != "postgresql":
-        return None
-    return CompiledQueries(schema._schema, engine, DocumentLimits.from_settings(settings))
+    limits = DocumentLimits.from_settings(settings)
+    tagged = settings.response_cache_seconds > 0
+    return CompiledQueries(schema._schema, engine, limits, tagged=tagged)
 
 
 def create_persisted_queries(settings: Settings) -> PersistedQueries:

@@ -1,10 +1,11 @@
 """The GraphQL HTTP endpoint: strawberry's view plus what clients' caches need.
 
 Before strawberry runs an operation this view resolves persisted queries, answers
-read queries from the response cache, or with no cache from a compiled plan (one
-SQL statement, api/compiled/), and afterwards stores the response with the tags
-it recorded, or learns the plan. GET responses to queries carry an ETag and Cache-Control,
-and a matching If-None-Match gets 304 Not Modified.
+read queries from the response cache, then from a compiled plan (one SQL
+statement, api/compiled/) when the document has one, and afterwards stores the
+response with the tags it recorded, and learns a plan for the document. GET
+responses to queries carry an ETag and Cache-Control, and a matching
+If-None-Match gets 304 Not Modified.
 """
 
 import hashlib
@@ -95,19 +96,22 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             if cached is not None:
                 return self._http_cached(request, Response(cached, media_type="application/json"))
             epoch = await self.cache.epoch()
-        elif self.compiled is not None and is_query:
-            plan = self.compiled.plan(str(query), operation.operation_name)
-            body = None if plan is None else await self.compiled.execute(plan, operation.variables)
-            if body is not None:
-                return self._http_cached(request, Response(body, media_type="application/json"))
+        compiled = self.compiled if is_query else None
+        plan = None if compiled is None else compiled.plan(str(query), operation.operation_name)
         with recording() as tags:
-            response = await self._run(request)
+            body = None
+            if compiled is not None and plan is not None:
+                body = await compiled.execute(plan, operation.variables)
+            if body is None:
+                response = await self._run(request)
+            else:
+                response = Response(body, media_type="application/json")
         if not is_query or response.status_code != 200 or b'"errors"' in response.body:
             return response
         if self.cache is not None and key is not None:
             await self.cache.put(key, bytes(response.body), tags, epoch)
-        if self.compiled is not None:
-            self.compiled.learn(str(query), operation.operation_name)
+        if compiled is not None and plan is None:
+            compiled.learn(str(query), operation.operation_name)
         return self._http_cached(request, response)
 
     def _http_cached(self, request: Request, response: Response) -> Response:

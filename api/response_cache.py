@@ -34,12 +34,16 @@ REDIS_TIMEOUT_SECONDS = 0.25
 _recording: ContextVar[set[str] | None] = ContextVar("response_cache_tags", default=None)
 
 
+TITLE = "title:"
+PERSON = "person:"
+
+
 def title_tag(pk: int) -> str:
-    return f"title:{pk}"
+    return f"{TITLE}{pk}"
 
 
 def person_tag(pk: int) -> str:
-    return f"person:{pk}"
+    return f"{PERSON}{pk}"
 
 
 def depends_on(*tags: str) -> None:

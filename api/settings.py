@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     # Cache-Control max-age of GET answers to queries (browsers and CDNs).
     http_cache_max_age: int = Field(default=60, ge=0, le=86_400)
     # PostgreSQL only: answer a read query strawberry has answered before with one SQL
-    # statement (api/compiled/); used when the response cache is off.
+    # statement (api/compiled/).
     compiled_queries: bool = True
     # Persisted queries (api/persisted_queries.py): the safelist, and whether only it runs.
     persisted_queries_file: Path | None = None

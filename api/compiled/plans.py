@@ -26,6 +26,7 @@ from api.compiled.postgres import Statement, compile_query
 from api.compiled.selection import NotCompilable, operation_fields
 from api.errors import ApiError
 from api.limits import DocumentLimits, Measure, Walker, cost_extension, parse_limited, violation
+from api.response_cache import depends_on
 
 logger = logging.getLogger("reelgraph.compiled")
 
@@ -50,8 +51,12 @@ class CompiledQueries:
     left to strawberry, which gives the usual answer or error.
     """
 
-    def __init__(self, schema: GraphQLSchema, engine: AsyncEngine, limits: DocumentLimits) -> None:
+    def __init__(
+        self, schema: GraphQLSchema, engine: AsyncEngine, limits: DocumentLimits, *, tagged: bool
+    ) -> None:
+        """`tagged`: answers are stored in the response cache, with the tags they record."""
         self.schema = schema
+        self.tagged = tagged
         self.engine = engine
         self.limits = limits
         self._plans: OrderedDict[tuple[str, str | None], Plan | None] = OrderedDict()
@@ -102,6 +107,7 @@ class CompiledQueries:
         # Parsed and written again even with nothing to fix: the same bytes as
         # strawberry's answer (compact), so an ETag stays valid across both paths.
         data = orjson.loads(text)
+        depends_on(*statement.tags)
         if statement.fixes is not None:
             statement.fixes.apply(data, values)
         return orjson.dumps({"data": data, "extensions": cost_extension(measure, self.limits)})
@@ -121,7 +127,7 @@ class CompiledQueries:
         }
         try:
             fields = operation_fields(self.schema, operation, fragments)
-            statement = compile_query(fields)
+            statement = compile_query(fields, tagged=self.tagged)
         except NotCompilable as reason:
             logger.debug("not compiled (%s): %s", reason, operation_name)
             return None

@@ -25,6 +25,7 @@ from api.offers.filters import available_now, parse_region, streamable_in
 from api.offers.loaders import OFFER_ORDER
 from api.pagination import validate_first
 from api.people.loaders import BILLING_ORDER
+from api.response_cache import LISTS, PERSON, TITLE, depends_on
 from api.reviews.loaders import NEWEST_FIRST
 from api.text import truncate
 from api.titles.search import postgres_match, search_terms, tsquery_text
@@ -38,6 +39,9 @@ Convert = Callable[[Any, Variables], Any]
 """Turns the value the database built at one key into the response's."""
 
 MAX_KEYS = 50  # json_build_object takes at most 100 arguments
+TAG_KEY = "__tag"  # no GraphQL name starts with "__" but introspection's
+TITLE_TAG = f"'{TITLE}' || titles.id"
+PERSON_TAG = f"'{PERSON}' || people.id"
 
 TITLE_COLUMNS = {
     "slug": "slug",
@@ -68,15 +72,22 @@ _DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
 @dataclass
 class Fixes:
     """Changes to the database's JSON, by response key: a `Convert` for the value
-    there, or more `Fixes` for the object (or each object of the list) there."""
+    there, or more `Fixes` for the object (or each object of the list) there.
+    With the response cache on, objects also carry their cache tag, taken out here."""
 
     at: dict[str, "Fixes | Convert"] = field(default_factory=dict)
+    tagged: bool = False  # the object's tag is at TAG_KEY
+    tags_if_null: tuple[str, ...] = ()  # what a missing object depends on
 
     def apply(self, value: Any, variables: Variables) -> None:
-        if isinstance(value, list):
+        if value is None:
+            depends_on(*self.tags_if_null)
+        elif isinstance(value, list):
             for item in value:
                 self.apply(item, variables)
-        elif value is not None:
+        else:
+            if self.tagged:
+                depends_on(value.pop(TAG_KEY))
             for key, fix in self.at.items():
                 if isinstance(fix, Fixes):
                     fix.apply(value[key], variables)
@@ -93,19 +104,27 @@ class Statement:
     sources: tuple[Source, ...]  # $1, $2, ...
     checks: tuple[Source, ...]  # argument checks with no parameter of their own
     fixes: Fixes | None
+    tags: tuple[str, ...]  # cache tags of every answer
 
 
-def compile_query(fields: tuple[Field, ...]) -> Statement:
-    compiler = _Compiler()
+def compile_query(fields: tuple[Field, ...], *, tagged: bool) -> Statement:
+    """`tagged`: record the response cache's tags (api/response_cache.py) as
+    strawberry's resolvers do."""
+    compiler = _Compiler(tagged)
     sql, fixes = compiler.object("Query", fields, compiler.query_field)
-    assert fixes is None or isinstance(fixes, Fixes)
     return Statement(
-        f"SELECT ({sql})::text", tuple(compiler.sources), tuple(compiler.checks), fixes
+        f"SELECT ({sql})::text",
+        tuple(compiler.sources),
+        tuple(compiler.checks),
+        fixes,
+        tuple(compiler.tags),
     )
 
 
 class _Compiler:
-    def __init__(self) -> None:
+    def __init__(self, tagged: bool) -> None:
+        self.tagged = tagged
+        self.tags: set[str] = set()  # what every answer depends on
         self.sources: list[Source] = []
         self.checks: list[Source] = []
         self._now: str | None = None
@@ -137,12 +156,20 @@ class _Compiler:
         return self._now
 
     def object(
-        self, type_name: str, fields: tuple[Field, ...], resolve: Callable[[Field], Compiled]
+        self,
+        type_name: str,
+        fields: tuple[Field, ...],
+        resolve: Callable[[Field], Compiled],
+        tag: str | None = None,
     ) -> tuple[str, Fixes | None]:
-        if not fields or len(fields) > MAX_KEYS:
+        """`tag`: SQL for the cache tag of the row the object shows, if it has one."""
+        if not fields or len(fields) >= MAX_KEYS:
             raise NotCompilable(f"{len(fields)} fields on {type_name}")
         pairs: list[str] = []
         fixes = Fixes()
+        if self.tagged and tag is not None:
+            pairs.append(f"'{TAG_KEY}', {tag}")
+            fixes.tagged = True
         for selected in fields:
             sql, fix = (
                 (f"'{type_name}'", None) if selected.name == "__typename" else resolve(selected)
@@ -150,7 +177,7 @@ class _Compiler:
             pairs.append(f"'{selected.key}', {sql}")
             if fix is not None:
                 fixes.at[selected.key] = fix
-        return f"json_build_object({', '.join(pairs)})", fixes if fixes.at else None
+        return f"json_build_object({', '.join(pairs)})", fixes if fixes.at or fixes.tagged else None
 
     # Query
 
@@ -158,12 +185,14 @@ class _Compiler:
         match selected.name:
             case "title":
                 slug = self.param(_value(selected.argument("slug")))
-                sql, fixes = self.object("Title", selected.fields, self.title_field)
-                return f"(SELECT {sql} FROM titles WHERE titles.slug = {slug})", fixes
+                sql, fixes = self.object("Title", selected.fields, self.title_field, TITLE_TAG)
+                return f"(SELECT {sql} FROM titles WHERE titles.slug = {slug})", _missing(fixes)
             case "person":
                 slug = self.param(_value(selected.argument("slug")))
-                sql, fixes = self.object("Person", selected.fields, self.person_field)
-                return f"(SELECT {sql} FROM people WHERE people.slug = {slug})", fixes
+                sql, fixes = self.object("Person", selected.fields, self.person_field, PERSON_TAG)
+                return f"(SELECT {sql} FROM people WHERE people.slug = {slug})", _missing(fixes)
+        self.tags.add(LISTS)
+        match selected.name:
             case "genres":
                 sql, fixes = self.object("Genre", selected.fields, _genre_field)
                 return f"(SELECT {_array(sql, 'genres.name')} FROM genres)", fixes
@@ -186,6 +215,7 @@ class _Compiler:
             table="titles",
             where="true",
             first=first,
+            tag=TITLE_TAG,
         )
 
     def search(self, selected: Field) -> Compiled:
@@ -201,6 +231,7 @@ class _Compiler:
             table="titles",
             where=_sql(condition),
             first=first,
+            tag=TITLE_TAG,
         )
 
     def first(self, selected: Field, default: int) -> str:
@@ -225,6 +256,7 @@ class _Compiler:
         table: str,
         where: str,
         first: str,
+        tag: str | None = None,
     ) -> Compiled:
         """A page of `table` rows matching `where` (which may name the parent row)."""
         matching = f"FROM {table} WHERE {where}"
@@ -232,7 +264,7 @@ class _Compiler:
         def edge_field(edge: Field) -> Compiled:
             if edge.name != "node":
                 raise NotCompilable(f"{node_type}Edge.{edge.name}")
-            return self.object(node_type, edge.fields, node_field)
+            return self.object(node_type, edge.fields, node_field, tag)
 
         def page_info_field(info: Field) -> Compiled:
             if info.name == "hasNextPage":
@@ -316,6 +348,7 @@ class _Compiler:
                     table="credits",
                     where=where,
                     first=self.first(selected, default=20),
+                    tag=f"'{PERSON}' || credits.person_id",
                 )
             case "offers":
                 return self.offers(selected)
@@ -372,7 +405,7 @@ class _Compiler:
             case "order":
                 return "credits.position", None
             case "person":
-                sql, fixes = self.object("Person", selected.fields, self.person_field)
+                sql, fixes = self.object("Person", selected.fields, self.person_field, PERSON_TAG)
                 return f"(SELECT {sql} FROM people WHERE people.id = credits.person_id)", fixes
         raise NotCompilable(f"Credit.{selected.name}")
 
@@ -460,6 +493,14 @@ def _order(clauses: Sequence[Any], table: type[Any]) -> str:
     correlates with `table`)."""
     stmt: Select[Any] = select(literal_column("1")).select_from(table).order_by(*clauses)
     return _sql(stmt).split("ORDER BY ", 1)[1]
+
+
+def _missing(fixes: Fixes | None) -> Fixes | None:
+    """A root object looked up by slug: when there is none, the answer must not stay
+    cached once one is added (strawberry's resolvers tag it LISTS too)."""
+    if fixes is not None:
+        fixes.tags_if_null = (LISTS,)
+    return fixes
 
 
 def _value(argument: Argument) -> Source:

@@ -8,14 +8,13 @@ from uuid import uuid4
 
 import httpx
 import pytest
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.ids import encode_id
 from api.keys import create_key
 from api.settings import Settings
-from models import ApiKeyRole, Title
-from tests.factories import make_title
+from models import ApiKeyRole
+from tests.factories import make_title, rename_title
 from tests.helpers import error_codes, serve
 
 TITLE = "query($slug: String!) { title(slug: $slug) { name version } }"
@@ -41,13 +40,6 @@ async def _post(http: httpx.AsyncClient, body: dict[str, Any], key: str | None =
 async def _editor(sessions: async_sessionmaker[AsyncSession]) -> str:
     async with sessions() as session, session.begin():
         return (await create_key(session, ApiKeyRole.EDITOR, "Cache Editor")).secret
-
-
-async def _rename_behind_the_apis_back(
-    sessions: async_sessionmaker[AsyncSession], title: Title, name: str
-) -> None:
-    async with sessions() as session, session.begin():
-        await session.execute(update(Title).where(Title.id == title.id).values(name=name))
 
 
 async def test_unknown_persisted_query_is_not_found_then_registers(database_url: str) -> None:
@@ -131,7 +123,7 @@ async def test_cached_title_stays_until_a_write_to_it_and_only_to_it(
     async with serve(Settings(database_url=database_url)) as http:
         read = {"query": TITLE, "variables": {"slug": shown.slug}}
         assert (await _post(http, read))["data"]["title"]["name"] == "Shown"
-        await _rename_behind_the_apis_back(sessions, shown, "Changed Directly")
+        await rename_title(sessions, shown, "Changed Directly")
         assert (await _post(http, read))["data"]["title"]["name"] == "Shown"  # from the cache
 
         rename_other = {"id": encode_id("Title", other.id), "v": 1, "name": "Other Renamed"}
@@ -169,7 +161,7 @@ async def test_the_redis_cache_is_shared_by_replicas(
     read = {"query": TITLE, "variables": {"slug": title.slug}}
     async with serve(settings) as first, serve(settings) as second:
         assert (await _post(first, read))["data"]["title"]["name"] == "Shared"
-        await _rename_behind_the_apis_back(sessions, title, "Behind")
+        await rename_title(sessions, title, "Behind")
         assert (await _post(second, read))["data"]["title"]["name"] == "Shared"  # first's entry
         rename = {"id": encode_id("Title", title.id), "v": 1, "name": "Through Second"}
         await _post(second, {"query": RENAME, "variables": rename}, key)

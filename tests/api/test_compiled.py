@@ -12,14 +12,21 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.routing import Route
 
 from api.app import create_app, create_compiled_queries
 from api.compiled import CompiledQueries
-from api.reads import autocommit
+from api.context import Context
+from api.ids import encode_id
+from api.keys import create_key
+from api.reads import RequestReads, autocommit
+from api.response_cache import recording
 from api.schema import create_schema
 from api.settings import Settings
+from models import ApiKeyRole
 from tests.conftest import StatementCounter
+from tests.factories import make_title, rename_title
 from tests.helpers import NO_LEAK_HOOKS
 
 WORKLOADS = Path(__file__).parents[2] / "bench" / "workloads"
@@ -116,12 +123,27 @@ async def strawberry_client(
 
 @pytest.fixture
 def compiled(engine: AsyncEngine, database_url: str) -> CompiledQueries:
+    """Plans as an app with the response cache on makes them: recording cache tags."""
     if not is_postgres(database_url):
         pytest.skip("compiled execution is PostgreSQL-only; SQLite always runs strawberry")
-    settings = Settings(database_url=database_url, response_cache_seconds=0)
+    settings = Settings(database_url=database_url, response_cache_seconds=60)
     queries = create_compiled_queries(settings, create_schema(settings), autocommit(engine))
-    assert queries is not None
+    assert queries is not None and queries.tagged
     return queries
+
+
+async def strawberry_tags(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], query: str, variables: Any
+) -> set[str]:
+    """The response cache tags strawberry's resolvers record for a query."""
+    context = Context(sessions=sessions, reads=RequestReads(autocommit(engine)))
+    with recording() as tags:
+        result = await create_schema().execute(
+            query, variable_values=variables, context_value=context
+        )
+    await context.reads.close()
+    assert not result.errors
+    return tags
 
 
 async def answer(client: httpx.AsyncClient, query: str, variables: dict[str, Any]) -> bytes:
@@ -131,9 +153,11 @@ async def answer(client: httpx.AsyncClient, query: str, variables: dict[str, Any
 
 
 @pytest.mark.parametrize(("query", "variables"), DOCUMENTS)
-async def test_a_plan_answers_with_the_same_bytes_as_strawberry(
+async def test_a_plan_answers_with_the_same_bytes_and_cache_tags_as_strawberry(
     compiled: CompiledQueries,
     strawberry_client: httpx.AsyncClient,
+    engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
     query: str,
     variables: dict[str, Any],
 ) -> None:
@@ -142,7 +166,9 @@ async def test_a_plan_answers_with_the_same_bytes_as_strawberry(
     compiled.learn(query, None)
     plan = compiled.plan(query, None)
     assert plan is not None
-    assert await compiled.execute(plan, variables) == expected
+    with recording() as tags:
+        assert await compiled.execute(plan, variables) == expected
+    assert tags == await strawberry_tags(engine, sessions, query, variables)
 
 
 @pytest.mark.parametrize(
@@ -207,15 +233,43 @@ async def test_a_repeated_query_runs_no_resolver_statement(
     assert len(count_statements) == resolved + answered_again
 
 
-def test_only_postgresql_without_a_response_cache_compiles(
+def test_plans_are_made_on_postgresql_unless_switched_off(
     database_url: str, engine: AsyncEngine
 ) -> None:
     settings = Settings(database_url=database_url, response_cache_seconds=0)
     schema = create_schema(settings)
-    assert (create_compiled_queries(settings, schema, engine) is not None) == is_postgres(
-        database_url
-    )
-    cached = Settings(database_url=database_url, response_cache_seconds=60)
-    assert create_compiled_queries(cached, schema, engine) is None
-    off = Settings(database_url=database_url, response_cache_seconds=0, compiled_queries=False)
+    plans = create_compiled_queries(settings, schema, engine)
+    assert (plans is not None) == is_postgres(database_url)
+    assert plans is None or not plans.tagged  # no cache: no tags to record
+    off = Settings(database_url=database_url, compiled_queries=False)
     assert create_compiled_queries(off, schema, engine) is None
+
+
+async def test_a_cached_answer_from_a_plan_is_invalidated_by_a_write(
+    database_url: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    if not is_postgres(database_url):
+        pytest.skip("compiled execution is PostgreSQL-only; SQLite always runs strawberry")
+    first = await make_title(sessions, name="First")
+    second = await make_title(sessions, name="Second")
+    async with sessions() as session, session.begin():
+        key = (await create_key(session, ApiKeyRole.EDITOR, "Plan Editor")).secret
+    query = "query($slug: String!) { title(slug: $slug) { name } }"
+    app = create_app(Settings(database_url=database_url))
+    endpoint = next(route.endpoint for route in app.routes if isinstance(route, Route))
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as http,
+    ):
+        await answer(http, query, {"slug": first.slug})  # strawberry answers; a plan is made
+        assert endpoint.compiled.plan(query, None) is not None
+        assert b"Second" in await answer(http, query, {"slug": second.slug})  # from the plan
+        await rename_title(sessions, second, "Unseen")
+        assert b"Second" in await answer(http, query, {"slug": second.slug})  # from the cache
+        rename = """mutation($id: ID!) {
+          updateTitle(id: $id, input: {expectedVersion: 1, name: "Renamed"}) { name } }"""
+        variables = {"id": encode_id("Title", second.id)}
+        headers = {"authorization": f"Bearer {key}"}
+        await http.post("/graphql", json={"query": rename, "variables": variables}, headers=headers)
+        assert b"Renamed" in await answer(http, query, {"slug": second.slug})
