@@ -98,9 +98,8 @@ class CompiledQueries:
             return None
         try:
             async with self.engine.connect() as connection:
-                raw = await connection.get_raw_connection()
-                driver: Any = raw.driver_connection  # asyncpg's: no SQLAlchemy layer per row
-                text = await driver.fetchval(statement.sql, *arguments)
+                result = await connection.exec_driver_sql(statement.sql, tuple(arguments))
+                text = result.scalar_one()
         except Exception as error:  # strawberry's path runs it again and classifies the error
             logger.info("compiled query failed, answering through strawberry: %r", error)
             return None
