@@ -1,7 +1,8 @@
 """Load generation with wrk, plus CPU accounting of the server and of PostgreSQL.
 
 CPU comes from /proc (utime + stime) before and after a run: the server's own
-process, the PostgreSQL backends connected to the bench database, and the rest
+process, the PostgreSQL backends connected to the bench database (or to the
+scale run's), and the rest
 of the machine (minus wrk), which shows whether something else (a test suite,
 another engineer's build) competed for the cores during the run.
 """
@@ -66,15 +67,23 @@ def wrk_version() -> str:
     return (result.stdout or result.stderr).splitlines()[0].split(" Copyright")[0]
 
 
-def run(url: str, body: Path, settings: Settings, server_pid: int, raw: Path) -> Run:
-    """A warm-up run (discarded), then the measured run; raw outputs go to `raw`."""
+def run(
+    url: str,
+    body: Path,
+    settings: Settings,
+    server_pid: int,
+    raw: Path,
+    database: str = PG_DATABASE,
+) -> Run:
+    """A warm-up run (discarded), then the measured run; raw outputs go to `raw`.
+    PostgreSQL CPU is that of the backends connected to `database`."""
     if settings.warmup:
         warmup = settings.warmup
         _wrk(url, body, settings, warmup, raw.with_suffix(".warmup.txt"), need_requests=False)
-    before = _Snapshot.take(server_pid)
-    with _BackendWatch(before.postgres) as backends:
+    before = _Snapshot.take(server_pid, database)
+    with _BackendWatch(before.postgres, database) as backends:
         summary = _wrk(url, body, settings, settings.duration, raw.with_suffix(".txt"))
-    after = _Snapshot.take(server_pid)
+    after = _Snapshot.take(server_pid, database)
     seconds = after.wall - before.wall
     server = _busy(before.server, after.server)
     # Backends alive at the end, plus what the postmaster spent forking and reaped from
@@ -102,9 +111,10 @@ class _BackendWatch(threading.Thread):
 
     INTERVAL = 0.1
 
-    def __init__(self, baseline: dict[int, int]) -> None:
+    def __init__(self, baseline: dict[int, int], database: str) -> None:
         super().__init__(daemon=True)
         self.baseline = baseline
+        self.database = database
         self.last = dict(baseline)
         self.stopping = threading.Event()
 
@@ -122,7 +132,7 @@ class _BackendWatch(threading.Thread):
             self._sample()
 
     def _sample(self) -> None:
-        self.last |= _cpu_ticks(_backend_pids())
+        self.last |= _cpu_ticks(_backend_pids(self.database))
 
     def new_connections(self) -> int:
         return len(self.last.keys() - self.baseline.keys())
@@ -158,13 +168,13 @@ class _Snapshot:
     driver: float  # CPU seconds of this process (the sampling thread)
 
     @classmethod
-    def take(cls, server_pid: int) -> "_Snapshot":
+    def take(cls, server_pid: int, database: str) -> "_Snapshot":
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         driver = resource.getrusage(resource.RUSAGE_SELF)
         return cls(
             time.monotonic(),
             _cpu_ticks([server_pid]),
-            _cpu_ticks(_backend_pids()),
+            _cpu_ticks(_backend_pids(database)),
             _postmaster_seconds(),
             _machine_ticks(),
             children.ru_utime + children.ru_stime,
@@ -230,7 +240,7 @@ def _postmaster_seconds() -> float:
     return ticks / CLOCK_TICKS
 
 
-def _backend_pids() -> list[int]:
+def _backend_pids(database: str) -> list[int]:
     """Backends show "postgres: [cluster:] <user> <database> <client> <state>" as cmdline."""
     pids = []
     for entry in Path("/proc").iterdir():
@@ -239,6 +249,6 @@ def _backend_pids() -> list[int]:
                 words = (entry / "cmdline").read_bytes().decode(errors="replace").split()
             except OSError:
                 continue
-            if words[:1] == ["postgres:"] and PG_DATABASE in words[2:4]:
+            if words[:1] == ["postgres:"] and database in words[2:4]:
                 pids.append(int(entry.name))
     return pids

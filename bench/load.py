@@ -1,17 +1,25 @@
-"""The bench catalogue: a synthetic load into PostgreSQL and into a SQLite file.
+"""The bench catalogue: a synthetic load into PostgreSQL and into a SQLite file,
+and the scale run's larger PostgreSQL catalogue.
 
 A database is reloaded (dropped, migrated, seeded with `python -m seed --titles N`,
 which also loads the curated catalogue) only when it does not hold exactly N
-synthetic titles, so reruns skip the ~35 s of loading.
+synthetic titles, so reruns skip the loading. How long a PostgreSQL load took is
+kept with the database (as its comment), so a reused database still reports it.
 """
 
 import asyncio
 import contextlib
+import dataclasses
+import json
+import re
 import sqlite3
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 
@@ -26,6 +34,36 @@ SQLITE_URL = f"sqlite+aiosqlite:///{SQLITE_PATH}"
 # The synthetic generator (seed/synthetic.py) ends each slug with "-<title id>".
 COUNTS = "SELECT count(*), count(*) FILTER (WHERE slug LIKE '%-' || id) FROM titles"
 SQLITE_COUNTS = "SELECT count(*), sum(slug LIKE '%-' || id) FROM titles"
+# The scale catalogue is the bench catalogue (seed 42) plus more titles from this seed.
+SCALE_SEED = 43
+SEED_TIMEOUT_SECONDS = 3600
+# What `python -m seed --titles N` prints when done (seed/__main__.py).
+GENERATED = re.compile(r"^synthetic catalogue: .* in ([0-9.]+) s ", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Generation:
+    """How a PostgreSQL catalogue was loaded: wall time of its `python -m seed` runs
+    (migrations, curated catalogue and Python start-up included)."""
+
+    synthetic: int
+    seconds: float
+    commands: tuple[str, ...]
+    loaded_at: str  # ISO 8601, UTC
+    # The synthetic titles alone, as the seed commands report it (None: they did not).
+    generator_seconds: float | None = None
+
+    @property
+    def titles_per_second(self) -> float:
+        return self.synthetic / self.seconds
+
+    @property
+    def generator_titles_per_second(self) -> float | None:
+        return None if not self.generator_seconds else self.synthetic / self.generator_seconds
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> "Generation | None":
+        return None if data is None else cls(**data | {"commands": tuple(data["commands"])})
 
 
 @dataclass(frozen=True)
@@ -34,28 +72,146 @@ class Catalogue:
     synthetic: int
     slug: str  # W1's title: the lowest-id synthetic title with a US offer
     postgres_version: str
+    generation: Generation | None = None  # of the PostgreSQL database, when recorded
+    loaded_this_run: bool = False
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Catalogue":
+        return cls(**data | {"generation": Generation.from_json(data.get("generation"))})
 
 
-def prepare(synthetic: int, skip_load: bool, source: Path) -> Catalogue:
-    """Both databases hold the same catalogue; returns what the workloads need."""
+@dataclass(frozen=True)
+class ScaleCatalogue:
+    """The scale run's PostgreSQL database: the bench catalogue plus more titles."""
+
+    database: str
+    titles: int
+    synthetic: int
+    generation: Generation | None
+    loaded_this_run: bool
+    vacuum_seconds: float  # VACUUM ANALYZE in this run
+    search_matches: int  # titles W3's text matches, here
+    base_search_matches: int  # and in the bench catalogue
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{self.database}"
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "ScaleCatalogue":
+        return cls(**data | {"generation": Generation.from_json(data.get("generation"))})
+
+
+def prepare(synthetic: int, skip_load: bool, source: Path, sqlite: bool = True) -> Catalogue:
+    """Both databases hold the same catalogue; returns what the workloads need.
+    `sqlite=False` (the scale run alone) leaves the SQLite file out."""
+    generation = None
     if not skip_load:
-        _prepare_postgres(synthetic, source)
-        _prepare_sqlite(synthetic, source)
+        generation = _prepare_postgres(synthetic, source)
+        if sqlite:
+            _prepare_sqlite(synthetic, source)
+    if generation is not None:
+        asyncio.run(_record(PG_DSN, PG_DATABASE, generation))
     pg_counts, slug, version = asyncio.run(_finish_postgres())
-    sqlite_counts = _sqlite_counts()
+    if pg_counts is None:
+        raise SystemExit("the bench database has no catalogue: run without --skip-load")
+    sqlite_counts = _sqlite_counts() if sqlite else pg_counts
     if pg_counts != sqlite_counts:
         raise SystemExit(
             f"catalogues differ: (titles, synthetic) = {pg_counts} in PostgreSQL,"
             f" {sqlite_counts} in SQLite"
         )
-    if pg_counts is None:
-        raise SystemExit("the bench database has no catalogue: run without --skip-load")
-    return Catalogue(pg_counts[0], pg_counts[1], slug, version)
+    recorded = asyncio.run(_recorded(PG_DSN, PG_DATABASE))
+    return Catalogue(
+        pg_counts[0], pg_counts[1], slug, version, recorded, loaded_this_run=generation is not None
+    )
 
 
-def _seed(url: str, synthetic: int, source: Path) -> None:
+def scale_database(titles: int) -> str:
+    """reelgraph_bench_1m for 1,000,000 titles, reelgraph_bench_250k, ..."""
+    for size, suffix in ((1_000_000, "m"), (1_000, "k")):
+        if titles % size == 0:
+            return f"{PG_DATABASE}_{titles // size}{suffix}"
+    return f"{PG_DATABASE}_{titles}"
+
+
+def prepare_scale(
+    synthetic: int, base: Catalogue, skip_load: bool, source: Path, search_text: str
+) -> ScaleCatalogue:
+    """A PostgreSQL database holding the bench catalogue (the same rows: W1 reads the
+    same title in both) plus `synthetic - base.synthetic` more synthetic titles.
+    Kept when it holds exactly `synthetic` synthetic titles and W1's title."""
+    if synthetic <= base.synthetic:
+        raise SystemExit(
+            f"--scale-titles ({synthetic}) must be more than --titles ({base.synthetic})"
+        )
+    database = scale_database(synthetic)
+    dsn = f"{PG_SERVER}/{database}"
+    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database}"
+    generation = None
+    if not skip_load:
+        counts = asyncio.run(_postgres_counts(dsn))
+        has_slug = counts is not None and asyncio.run(_has_slug(dsn, base.slug))
+        if counts is not None and counts[1] == synthetic and has_slug:
+            print(f"PostgreSQL {database}: {synthetic} synthetic titles already there, migrating")
+            reuse = _migrated(url, source)
+        else:
+            print(f"PostgreSQL {database}: (titles, synthetic) = {counts}: reloading")
+            reuse = False
+        if not reuse:
+            asyncio.run(_recreate_postgres(database))
+            generation = _timed_seed(
+                url, [(base.synthetic, None), (synthetic - base.synthetic, SCALE_SEED)], source
+            )
+            asyncio.run(_record(dsn, database, generation))
+    counts = asyncio.run(_postgres_counts(dsn))
+    if counts is None or not asyncio.run(_has_slug(dsn, base.slug)):
+        raise SystemExit(f"{database} lacks the bench catalogue: run without --skip-load")
+    print(f"PostgreSQL {database}: VACUUM ANALYZE")
+    vacuum_seconds = asyncio.run(_vacuum(dsn))
+    return ScaleCatalogue(
+        database,
+        counts[0],
+        counts[1],
+        asyncio.run(_recorded(dsn, database)),
+        loaded_this_run=generation is not None,
+        vacuum_seconds=vacuum_seconds,
+        search_matches=asyncio.run(_search_matches(dsn, search_text)),
+        base_search_matches=asyncio.run(_search_matches(PG_DSN, search_text)),
+    )
+
+
+def _seed(url: str, synthetic: int, source: Path, seed: int | None = None) -> float | None:
+    """Runs the seed command (its progress bar on stderr, as it goes); returns the
+    seconds it reports for the synthetic titles alone, if it does."""
     argv = [sys.executable, "-m", "seed", "--database-url", url, "--titles", str(synthetic)]
-    subprocess.run(argv, cwd=source, check=True, timeout=900)
+    argv += [] if seed is None else ["--seed", str(seed)]
+    result = subprocess.run(
+        argv,
+        cwd=source,
+        check=True,
+        timeout=SEED_TIMEOUT_SECONDS,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    print(result.stdout, end="")
+    found = GENERATED.search(result.stdout)
+    return float(found.group(1)) if found else None
+
+
+def _timed_seed(url: str, steps: list[tuple[int, int | None]], source: Path) -> Generation:
+    """Runs `python -m seed --titles N [--seed S]` per step, timing them together."""
+    loaded_at = datetime.now(UTC).isoformat(timespec="seconds")
+    started = time.monotonic()
+    reported = [_seed(url, synthetic, source, seed) for synthetic, seed in steps]
+    seconds = time.monotonic() - started
+    commands = tuple(
+        f"python -m seed --titles {n}" + ("" if seed is None else f" --seed {seed}")
+        for n, seed in steps
+    )
+    total = sum(n for n, _ in steps)
+    generator = None if None in reported else sum(x for x in reported if x is not None)
+    return Generation(total, seconds, commands, loaded_at, generator)
 
 
 def _migrated(url: str, source: Path) -> bool:
@@ -67,15 +223,16 @@ def _migrated(url: str, source: Path) -> bool:
     return result.returncode == 0
 
 
-def _prepare_postgres(synthetic: int, source: Path) -> None:
+def _prepare_postgres(synthetic: int, source: Path) -> Generation | None:
+    """Loads the bench database unless it is already there; how long that took."""
     counts = asyncio.run(_postgres_counts())
     if counts is not None and counts[1] == synthetic:
         print(f"PostgreSQL {PG_DATABASE}: {synthetic} synthetic titles already there, migrating")
         if _migrated(POSTGRES_URL, source):
-            return
+            return None
     print(f"PostgreSQL {PG_DATABASE}: (titles, synthetic) = {counts}: reloading")
     asyncio.run(_recreate_postgres())
-    _seed(POSTGRES_URL, synthetic, source)
+    return _timed_seed(POSTGRES_URL, [(synthetic, None)], source)
 
 
 def _prepare_sqlite(synthetic: int, source: Path) -> None:
@@ -91,9 +248,9 @@ def _prepare_sqlite(synthetic: int, source: Path) -> None:
     _seed(SQLITE_URL, synthetic, source)
 
 
-async def _postgres_counts() -> tuple[int, int] | None:
+async def _postgres_counts(dsn: str = PG_DSN) -> tuple[int, int] | None:
     try:
-        connection = await asyncpg.connect(PG_DSN)
+        connection = await asyncpg.connect(dsn)
     except asyncpg.InvalidCatalogNameError:
         return None
     try:
@@ -105,11 +262,72 @@ async def _postgres_counts() -> tuple[int, int] | None:
         await connection.close()
 
 
-async def _recreate_postgres() -> None:
+async def _recreate_postgres(database: str = PG_DATABASE) -> None:
     connection = await asyncpg.connect(f"{PG_SERVER}/postgres")
     try:
-        await connection.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-        await connection.execute(f"CREATE DATABASE {PG_DATABASE}")
+        await connection.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        await connection.execute(f"CREATE DATABASE {database}")
+    finally:
+        await connection.close()
+
+
+async def _record(dsn: str, database: str, generation: Generation) -> None:
+    connection = await asyncpg.connect(dsn)
+    try:
+        comment = json.dumps({"reelgraph_bench_load": dataclasses.asdict(generation)})
+        quoted = comment.replace("'", "''")
+        await connection.execute(f"COMMENT ON DATABASE {database} IS '{quoted}'")
+    finally:
+        await connection.close()
+
+
+async def _recorded(dsn: str, database: str) -> Generation | None:
+    """The load recorded by `_record`, if the database was loaded by the bench."""
+    connection = await asyncpg.connect(dsn)
+    try:
+        comment = await connection.fetchval(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1",
+            database,
+        )
+    finally:
+        await connection.close()
+    try:
+        return Generation.from_json(json.loads(comment)["reelgraph_bench_load"])
+    except (TypeError, ValueError, KeyError):
+        return None
+
+
+async def _has_slug(dsn: str, slug: str) -> bool:
+    connection = await asyncpg.connect(dsn)
+    try:
+        return bool(
+            await connection.fetchval("SELECT EXISTS (SELECT FROM titles WHERE slug = $1)", slug)
+        )
+    except asyncpg.UndefinedTableError:
+        return False
+    finally:
+        await connection.close()
+
+
+async def _vacuum(dsn: str) -> float:
+    """VACUUM ANALYZE (as the bench database gets), then a checkpoint, so a fresh
+    load's dirty pages are not written out during the measurements; its seconds."""
+    connection = await asyncpg.connect(dsn)
+    started = time.monotonic()
+    try:
+        await connection.execute("VACUUM ANALYZE")
+        await connection.execute("CHECKPOINT")
+    finally:
+        await connection.close()
+    return time.monotonic() - started
+
+
+async def _search_matches(dsn: str, text: str) -> int:
+    """Titles matching W3's one-word search, as Reelgraph's PostgreSQL search does."""
+    connection = await asyncpg.connect(dsn)
+    try:
+        query = "SELECT count(*) FROM titles WHERE search_vector @@ to_tsquery('english', $1)"
+        return int(await connection.fetchval(query, f"{text}:*"))
     finally:
         await connection.close()
 

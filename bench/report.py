@@ -1,4 +1,5 @@
-"""bench/RESULTS.md: environment, one table per workload, headline ratios."""
+"""bench/RESULTS.md: environment, one table per workload, headline ratios, and the
+scale run's section (which `--only-scale` writes into an existing report alone)."""
 
 import json
 import os
@@ -12,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.drive import Run, Settings, wrk_version
-from bench.load import BENCH, Catalogue
-from bench.servers import TARGETS
-from bench.workloads import SEARCH_TEXT, WORKLOADS
+from bench.load import BENCH, PG_DATABASE, SCALE_SEED, Catalogue, Generation, ScaleCatalogue
+from bench.servers import BASELINE, SCALE, TARGETS
+from bench.workloads import SCALE_WORKLOADS, SEARCH_TEXT, WORKLOADS
 
 PYTHON_PACKAGES = ("strawberry-graphql", "sqlalchemy", "starlette", "uvicorn", "asyncpg")
 
@@ -37,6 +38,10 @@ class Measurements:
     runs: dict[tuple[str, str], list[Run]] = field(default_factory=dict)  # (target, workload)
     statements: dict[tuple[str, str], int] = field(default_factory=dict)
     response_bytes: dict[tuple[str, str], int] = field(default_factory=dict)
+    # The scale run (runs under servers.SCALE), when there was one.
+    scale: ScaleCatalogue | None = None
+    scale_load_average: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    scale_baseline_interleaved: bool = False  # BASELINE driven again beside SCALE
 
     def median(self, target: str, workload: str, attribute: str) -> float:
         return float(
@@ -62,13 +67,16 @@ class Measurements:
         def pairs(mapping: dict[str, Any]) -> dict[tuple[str, str], Any]:
             return {tuple(key.split("|", 1)): value for key, value in mapping.items()}  # type: ignore[misc]
 
+        scale = data.get("scale")
         return cls(
             **data
             | {
-                "catalogue": Catalogue(**data["catalogue"]),
+                "catalogue": Catalogue.from_json(data["catalogue"]),
                 "settings": Settings(**data["settings"]),
                 "started": datetime.fromisoformat(data["started"]),
                 "load_average": tuple(data["load_average"]),
+                "scale": None if scale is None else ScaleCatalogue.from_json(scale),
+                "scale_load_average": tuple(data.get("scale_load_average", (0.0, 0.0, 0.0))),
                 "runs": {k: [Run(**r) for r in v] for k, v in pairs(data["runs"]).items()},
                 "statements": pairs(data["statements"]),
                 "response_bytes": pairs(data["response_bytes"]),
@@ -77,7 +85,34 @@ class Measurements:
 
 
 def write(measurements: Measurements, path: Path) -> None:
-    path.write_text(render(measurements))
+    """The whole report; after `--only-scale` (no other target), only its Scale section
+    is replaced (or added) in the report already at `path`."""
+    if measurements.targets:
+        path.write_text(render(measurements))
+        return
+    document = path.read_text() if path.exists() else ""
+    path.write_text(splice_scale(document, measurements))
+
+
+def splice_scale(document: str, m: Measurements) -> str:
+    section = "\n".join(_scale(m)) + "\n"
+    if not document:
+        header = [
+            "# Reelgraph benchmark results",
+            "",
+            f"Only the scale run (`bench/run.py --only-scale`). **Versions**: {m.versions}, "
+            f"PostgreSQL {m.catalogue.postgres_version}. **Machine**: {m.machine}.",
+            "",
+        ]
+        return "\n".join(header) + "\n" + section
+    start = document.find("\n## Scale")
+    if start >= 0:
+        end = document.find("\n## ", start + 1)
+        return document[: start + 1] + section + (document[end:] if end >= 0 else "")
+    anchor = document.find("\n## Every run")
+    if anchor < 0:
+        return document.rstrip("\n") + "\n\n" + section
+    return document[: anchor + 1] + section + "\n" + document[anchor + 1 :]
 
 
 def environment() -> tuple[str, str]:
@@ -101,7 +136,8 @@ def render(m: Measurements) -> str:
         f"- **Catalogue**: {m.catalogue.titles:,} titles ({m.catalogue.synthetic:,} synthetic "
         "from `python -m seed --titles N` + the curated catalogue), the same rows in "
         "PostgreSQL `reelgraph_bench` and in SQLite `bench/data/bench.db`. "
-        f'W1 reads `{m.catalogue.slug}`; W3 searches "{SEARCH_TEXT}".',
+        f'W1 reads `{m.catalogue.slug}`; W3 searches "{SEARCH_TEXT}".'
+        + _generation_note(" Loading PostgreSQL's", m.catalogue.generation, m.catalogue),
         f"- **Load**: wrk, {s.threads} thread(s), {s.connections} connections, keep-alive, "
         f"one POST body per workload; {s.warmup} s warm-up then {s.duration} s measured, "
         f"{m.repeat} repetition(s) interleaved round-robin across targets; the tables show "
@@ -127,6 +163,8 @@ def render(m: Measurements) -> str:
     ]
     for workload in WORKLOADS:
         lines += [f"## {workload.name}", "", *_table(m, workload.key), ""]
+    if m.scale is not None:
+        lines += [*_scale(m), ""]
     lines += [
         "## Every run (req/s)",
         "",
@@ -207,6 +245,115 @@ def _headline(m: Measurements) -> list[str]:
     return lines
 
 
+def _generation_note(
+    what: str, generation: Generation | None, catalogue: Catalogue | ScaleCatalogue
+) -> str:
+    if generation is None:
+        return ""
+    when = (
+        "in this run"
+        if catalogue.loaded_this_run
+        else f"on {generation.loaded_at.replace('T', ' ')[:16]} UTC (reused by this run)"
+    )
+    alone = generation.generator_titles_per_second
+    generator = (
+        ""
+        if alone is None
+        else f" (the synthetic titles alone, as the command(s) report it:"
+        f" {generation.generator_seconds:.1f} s, {alone:,.0f} titles/s)"
+    )
+    return (
+        f"{what} {generation.synthetic:,} synthetic titles"
+        f" (`{'` then `'.join(generation.commands)}`) took {generation.seconds:.1f} s,"
+        f" {generation.titles_per_second:,.0f} titles/s, {when}: wall time of the seed"
+        f" command(s), start-up, migrations and curated catalogue included{generator}."
+    )
+
+
+def _scale(m: Measurements) -> list[str]:
+    """The Scale section: W1 and W3 at the bench catalogue's size and at the scale run's."""
+    scale, base, s = m.scale, m.catalogue, m.settings
+    assert scale is not None
+    small, large = f"{base.synthetic:,}", f"{scale.synthetic:,}"
+    added = scale.synthetic - base.synthetic
+    baseline = (
+        "The two servers were driven in turn (round-robin per repetition) in this phase."
+        if m.scale_baseline_interleaved
+        else f"The {small}-title figures are the *{TARGETS[BASELINE].label}* runs above; "
+        f"the {large}-title runs came after the comparison, in the same `make bench`."
+    )
+    lines = [
+        f"## Scale: {small} vs {large} titles",
+        "",
+        f"Measured {m.started:%Y-%m-%d %H:%M} UTC; code: {m.code}. Reelgraph on PostgreSQL as "
+        f"in *{TARGETS[BASELINE].label}* (response cache off, rate limit off, one uvicorn "
+        f"worker) on `{PG_DATABASE}` ({base.titles:,} titles) and on `{scale.database}` "
+        f"({scale.titles:,} titles: the same rows plus {added:,} more synthetic titles "
+        f"from `--seed {SCALE_SEED}`). Same documents, variables and wrk settings "
+        f"({s.threads} thread(s), {s.connections} connections, {s.warmup} s warm-up then "
+        f"{s.duration} s, {m.repeat} repetition(s); medians). W1 reads `{base.slug}` in "
+        "both, and the two answers are checked to be identical. W3 searches "
+        f'"{SEARCH_TEXT}", which matches {scale.base_search_matches:,} titles in the small '
+        f"catalogue and {scale.search_matches:,} in the large one; it ranks them all to "
+        f"return the first 20. {baseline} Load average before driving the {large}-title "
+        f"server: {' / '.join(f'{x:.2f}' for x in m.scale_load_average)}.",
+        "",
+        "| workload | synthetic titles | req/s | p50 | p99 | SQL statements/request "
+        "| server CPU/request | postgres CPU/request | others' CPU |",
+        "|---|---:|" + "---:|" * 7,
+    ]
+    for workload in SCALE_WORKLOADS:
+        for name, size in ((BASELINE, small), (SCALE, large)):
+
+            def median(attribute: str, target: str = name, key: str = workload.key) -> float:
+                return m.median(target, key, attribute)
+
+            statements = m.statements.get((name, workload.key))
+            lines.append(
+                f"| {workload.name} | {size} "
+                f"| {_rps(median('rps'))} "
+                f"| {median('p50_ms'):.1f} ms "
+                f"| {median('p99_ms'):.1f} ms "
+                f"| {'n/a' if statements is None else statements} "
+                f"| {median('server_ms_per_request'):.2f} ms "
+                f"| {median('postgres_ms_per_request'):.2f} ms "
+                f"| {median('other_cpu'):.2f} |"
+            )
+    lines += [
+        "",
+        f"Ratios ({large} over {small}; the target is throughput within 20%, a req/s "
+        "ratio of at least 0.80):",
+        "",
+        "| workload | req/s | p50 | p99 | within 20% |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for workload in SCALE_WORKLOADS:
+        ratios = [
+            m.median(SCALE, workload.key, attribute) / m.median(BASELINE, workload.key, attribute)
+            for attribute in ("rps", "p50_ms", "p99_ms")
+        ]
+        met = "yes" if ratios[0] >= 0.8 else "no"
+        lines.append(f"| {workload.name} | " + " | ".join(map(_ratio, ratios)) + f" | {met} |")
+    loaded = _generation_note("Generating", scale.generation, scale) or (
+        f"The time it took to generate `{scale.database}` is unknown (loaded without a record)."
+    )
+    lines += [
+        "",
+        f"**Catalogue generation**: {loaded} Then `VACUUM ANALYZE` and a checkpoint (as the "
+        f"bench database gets `VACUUM ANALYZE`) took {scale.vacuum_seconds:.1f} s in this run.",
+        "",
+        "Every run (req/s): "
+        + "; ".join(
+            f"{workload.name} at {size}: "
+            + ", ".join(_rps(run.rps) for run in m.runs[name, workload.key])
+            for workload in SCALE_WORKLOADS
+            for name, size in ((BASELINE, small), (SCALE, large))
+        )
+        + ".",
+    ]
+    return lines
+
+
 def _table(m: Measurements, workload: str) -> list[str]:
     lines = [
         "| target | req/s | p50 | p99 | SQL statements/request | response bytes "
@@ -260,9 +407,11 @@ def _versions() -> str:
     parts = [f"Python {platform.python_version()}"]
     parts += [f"{name} {metadata.version(name)}" for name in PYTHON_PACKAGES]
     parts.append(f"aiosqlite {metadata.version('aiosqlite')}")
-    package = json.loads((BENCH / "node_modules/postgraphile/package.json").read_text())
-    node = subprocess.run(["node", "--version"], capture_output=True, text=True, timeout=30)
-    parts += [f"PostGraphile {package['version']}", f"Node {node.stdout.strip()}"]
+    installed = BENCH / "node_modules/postgraphile/package.json"
+    if installed.exists():  # not with --only-scale on a fresh clone
+        package = json.loads(installed.read_text())
+        node = subprocess.run(["node", "--version"], capture_output=True, text=True, timeout=30)
+        parts += [f"PostGraphile {package['version']}", f"Node {node.stdout.strip()}"]
     parts.append(wrk_version())
     return ", ".join(parts)
 

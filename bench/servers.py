@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.load import BENCH, PG_DSN, POSTGRES_URL, SQLITE_URL
+from bench.load import BENCH, PG_DATABASE, PG_DSN, POSTGRES_URL, SQLITE_URL, ScaleCatalogue
 
 READY_TIMEOUT_SECONDS = 90.0
 
@@ -34,6 +34,7 @@ class Target:
     flavour: str  # which documents it is sent: "reelgraph", "postgraphile" or "ceiling"
     database_url: str | None = None  # Reelgraph's DATABASE_URL
     env: tuple[tuple[str, str], ...] = ()  # Reelgraph's other settings
+    pg_database: str = PG_DATABASE  # whose backends' CPU counts as PostgreSQL's
 
     @property
     def settings(self) -> dict[str, str]:
@@ -68,6 +69,24 @@ TARGETS = {
         Target("ceiling", "HTTP ceiling (bare Starlette)", "ceiling"),
     )
 }
+
+
+# The scale run (run.py --scale-titles): W1 and W3 on this target and on BASELINE.
+BASELINE = "reelgraph-postgres"
+SCALE = "reelgraph-postgres-scale"
+
+
+def scale_target(catalogue: ScaleCatalogue) -> Target:
+    """BASELINE's server and settings, on the larger catalogue's database."""
+    baseline = TARGETS[BASELINE]
+    return Target(
+        SCALE,
+        f"Reelgraph (PostgreSQL, {catalogue.titles:,} titles)",
+        baseline.flavour,
+        catalogue.url,
+        baseline.env,
+        catalogue.database,
+    )
 
 
 class Server:

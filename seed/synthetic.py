@@ -2,18 +2,41 @@
 
 Shape per title (on average): 8 credits, 3 reviews with ~1,500-character
 bodies, 4 offers across 5 regions, 2 genres and a ~600-character synopsis.
-Rows go in with multi-row INSERTs in batches, ids assigned here so no
-statement has to return them.
+Every id is assigned here, so no statement has to return one, and the same
+seed gives the same rows on every engine and whichever way they are written.
+
+Rows are written in batches of titles. On PostgreSQL each batch goes in with
+one binary COPY per table (asyncpg's `copy_records_to_table` on the session's
+own connection, so inside its transaction). COPY fires the foreign-key
+triggers and computes the generated `search_vector` column as an INSERT does,
+so no index or constraint is dropped or rebuilt. Elsewhere (SQLite) a batch is
+one multi-row INSERT per table, which also fires the FTS5 triggers. While a
+batch is written the next one is generated in a worker thread, so memory stays
+at a few batches whatever the catalogue's size.
+
+`generate` writes in its caller's transaction. `generate_in_parallel` (what
+`python -m seed --titles N` uses on PostgreSQL) spreads the batches over
+several connections, whose database work then runs on several cores: each
+connection writes its share in one transaction, and they all commit once every
+batch is written; if anything fails, they roll back and the people added
+beforehand are deleted again.
 """
 
+import asyncio
+import contextlib
+import operator
 import random
-from collections.abc import Iterator
+import time
+from collections.abc import AsyncGenerator, Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, Protocol
 
-from sqlalchemy import func, insert, select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+import sqlalchemy as sa
+from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from tqdm import tqdm
 
 from models import (
@@ -30,7 +53,11 @@ from models import (
     TitleGenre,
     TitleLanguage,
 )
+from models.db import create_sessionmaker
 from seed.load import load_entries
+
+Method = Literal["copy", "insert"]
+Rows = dict[str, list[dict[str, Any]]]
 
 REGIONS = {"US": "USD", "GB": "GBP", "CA": "CAD", "DE": "EUR", "FR": "EUR"}
 LANGUAGES = ["en", "fr", "de", "es", "it", "ja", "ko", "sv", "pt", "hi"]
@@ -204,16 +231,28 @@ class Generator:
             size += len(sentence) + 1
         return " ".join(parts)
 
-    def person_rows(self) -> list[dict[str, Any]]:
-        rows = []
+    def person_rows(self) -> Iterator[dict[str, Any]]:
         for index in range(self.people):
             pid = self.first_person_id + index
             first = FIRST_NAMES[index % len(FIRST_NAMES)]
             last = LAST_NAMES[(index // len(FIRST_NAMES)) % len(LAST_NAMES)]
-            rows.append(
-                {"id": pid, "slug": f"{first}-{last}-{pid}".lower(), "name": f"{first} {last}"}
-            )
-        return rows
+            yield {"id": pid, "slug": f"{first}-{last}-{pid}".lower(), "name": f"{first} {last}"}
+
+    def batch(
+        self, count: int, genre_ids: list[int], provider_ids: list[int], ids: "NextIds"
+    ) -> Rows:
+        """The rows of the next `count` titles, table by table (`ids` advances)."""
+        batch: Rows = {name: [] for name in TABLES}
+        for _ in range(count):
+            rows = self.title(genre_ids, provider_ids, ids.review, ids.credit)
+            for offer in rows["offers"]:
+                offer["id"] = ids.offer
+                ids.offer += 1
+            ids.review += len(rows["reviews"])
+            ids.credit += len(rows["credits"])
+            for name, table_rows in rows.items():
+                batch[name].extend(table_rows)
+        return batch
 
     def title(
         self, genre_ids: list[int], provider_ids: list[int], review_id: int, credit_id: int
@@ -290,7 +329,7 @@ class Generator:
         }
 
 
-TABLES = {
+TABLES: dict[str, type[Any]] = {
     "titles": Title,
     "title_genres": TitleGenre,
     "title_languages": TitleLanguage,
@@ -298,12 +337,120 @@ TABLES = {
     "reviews": Review,
     "offers": Offer,
 }
+# Tables whose ids come from a sequence on PostgreSQL: advanced past the ids written here.
+SEQUENCES = ("titles", "people", "reviews", "credits", "offers")
+
+
+@dataclass
+class NextIds:
+    review: int
+    credit: int
+    offer: int
+
+
+@dataclass(frozen=True)
+class GenerateReport:
+    titles: int
+    people: int
+    method: str  # "copy", "insert", or "copy over N connections"
+    seconds: float
+
+    @property
+    def titles_per_second(self) -> float:
+        return self.titles / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class _Plan:
+    """What a load writes: the generator (people, then titles batch by batch)."""
+
+    generator: Generator
+    genre_ids: list[int]
+    provider_ids: list[int]
+    ids: NextIds
+    first_title_id: int
+    first_person_id: int
+    batch_sizes: list[int]
+    people_batch_size: int
+
+    def batch(self, count: int) -> Rows:
+        return self.generator.batch(count, self.genre_ids, self.provider_ids, self.ids)
 
 
 async def generate(
-    session: AsyncSession, titles: int, seed: int = 42, batch_size: int = 1000
-) -> None:
-    """Add `titles` synthetic titles (and people) to the catalogue, in batches."""
+    session: AsyncSession,
+    titles: int,
+    seed: int = 42,
+    batch_size: int = 1000,
+    method: Method | None = None,
+    progress: bool = True,
+) -> GenerateReport:
+    """Add `titles` synthetic titles (and people) to the catalogue, in batches,
+    in the session's transaction (the caller commits).
+
+    `method` defaults to "copy" on PostgreSQL and "insert" elsewhere; both write
+    the same rows.
+    """
+    started = time.monotonic()
+    dialect = session.bind.dialect
+    method = method or ("copy" if dialect.name == "postgresql" else "insert")
+    if method == "copy" and dialect.name != "postgresql":
+        raise ValueError("COPY needs PostgreSQL")
+    plan = await _plan(session, titles, seed, batch_size)
+    writer: _Writer
+    if method == "copy":
+        writer = await _CopyWriter.of(await session.connection())
+    else:
+        writer = _InsertWriter(session)
+    await _write_people(writer, plan)
+    with _progress_bar(titles, progress) as bar:
+        async with contextlib.aclosing(_batches(plan)) as batches:
+            async for batch, size in batches:
+                await _write_batch(writer, batch)
+                bar.update(size)
+    if dialect.name == "postgresql":
+        await _advance_sequences(await session.connection())
+    return GenerateReport(titles, plan.generator.people, method, time.monotonic() - started)
+
+
+async def generate_in_parallel(
+    engine: AsyncEngine,
+    titles: int,
+    seed: int = 42,
+    batch_size: int = 1000,
+    connections: int = 2,
+    progress: bool = True,
+) -> GenerateReport:
+    """`generate` on PostgreSQL with the batches spread over `connections` COPY
+    connections, for the database's work to use as many cores; the same rows.
+
+    People (and reference rows) are committed first, since every connection's
+    credits refer to them. Each connection then writes the batches it takes in one
+    transaction; all commit once every batch is written. On any failure (Ctrl-C
+    included) they roll back and the people are deleted: nothing stays behind,
+    unless a failure strikes between the connections' commits.
+    """
+    if engine.dialect.name != "postgresql":
+        raise ValueError("parallel COPY needs PostgreSQL")
+    if connections < 1:
+        raise ValueError("connections must be at least 1")
+    started = time.monotonic()
+    async with create_sessionmaker(engine)() as session, session.begin():
+        plan = await _plan(session, titles, seed, batch_size)
+        await _write_people(await _CopyWriter.of(await session.connection()), plan)
+    try:
+        with _progress_bar(titles, progress) as bar:
+            await _write_in_parallel(engine, plan, connections, bar)
+    except BaseException:
+        await asyncio.shield(_remove(engine, plan))
+        raise
+    async with engine.begin() as connection:
+        await _advance_sequences(connection)
+    method = f"copy over {connections} connection{'s' if connections > 1 else ''}"
+    return GenerateReport(titles, plan.generator.people, method, time.monotonic() - started)
+
+
+async def _plan(session: AsyncSession, titles: int, seed: int, batch_size: int) -> _Plan:
     await load_entries(session, [])  # reference genres and providers
     genre_ids = list(await session.scalars(select(Genre.id).order_by(Genre.id)))
     provider_ids = list(await session.scalars(select(Provider.id).order_by(Provider.id)))
@@ -311,41 +458,217 @@ async def generate(
     async def next_id(table: type[Any]) -> int:
         return int(await session.scalar(select(func.coalesce(func.max(table.id), 0))) or 0) + 1
 
-    generator = Generator(
-        seed, await next_id(Title), await next_id(Person), people=max(200, titles // 2)
+    first_title_id, first_person_id = await next_id(Title), await next_id(Person)
+    generator = Generator(seed, first_title_id, first_person_id, people=max(200, titles // 2))
+    ids = NextIds(await next_id(Review), await next_id(Credit), await next_id(Offer))
+    sizes = [min(batch_size, titles - start) for start in range(0, titles, batch_size)]
+    return _Plan(
+        generator,
+        genre_ids,
+        provider_ids,
+        ids,
+        first_title_id,
+        first_person_id,
+        sizes,
+        people_batch_size=batch_size * 5,
     )
-    await _insert_batches(session, Person, iter(generator.person_rows()), batch_size * 5)
-    review_id, credit_id = await next_id(Review), await next_id(Credit)
-    with tqdm(total=titles, unit="title", desc="synthetic titles") as progress:
-        for start in range(0, titles, batch_size):
-            batch: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
-            for _ in range(min(batch_size, titles - start)):
-                rows = generator.title(genre_ids, provider_ids, review_id, credit_id)
-                review_id += len(rows["reviews"])
-                credit_id += len(rows["credits"])
-                for name, table_rows in rows.items():
-                    batch[name].extend(table_rows)
-            for name, table in TABLES.items():
-                await session.execute(insert(table.__table__), batch[name])
-            progress.update(min(batch_size, titles - start))
-    if session.bind.dialect.name == "postgresql":
-        for table_name in ("titles", "people", "reviews", "credits", "offers"):
-            await session.execute(
-                text(
-                    f"SELECT setval(pg_get_serial_sequence('{table_name}', 'id'), max(id))"
-                    f" FROM {table_name}"
-                )
-            )
 
 
-async def _insert_batches(
-    session: AsyncSession, table: type[Any], rows: Iterator[dict[str, Any]], size: int
+async def _batches(plan: _Plan) -> AsyncGenerator[tuple[Rows, int]]:
+    """The plan's batches, each generated in a thread while the previous one is
+    written: awaiting the database releases the GIL, so both progress. One batch at
+    a time, in order, so the random sequence (and so every row) stays the same."""
+    sizes = plan.batch_sizes
+    if not sizes:
+        return
+    pending = asyncio.ensure_future(asyncio.to_thread(plan.batch, sizes[0]))
+    try:
+        for index, size in enumerate(sizes):
+            batch = await pending
+            if index + 1 < len(sizes):
+                pending = asyncio.ensure_future(asyncio.to_thread(plan.batch, sizes[index + 1]))
+            yield batch, size
+    finally:
+        if not pending.done():  # the consumer failed: let the thread finish first
+            await asyncio.wait([pending])
+        if not pending.cancelled():
+            pending.exception()  # retrieved, so asyncio does not log it
+
+
+async def _write_people(writer: "_Writer", plan: _Plan) -> None:
+    for people in _chunks(plan.generator.person_rows(), plan.people_batch_size):
+        await writer.write(Person.__table__, people)
+
+
+async def _write_batch(writer: "_Writer", batch: Rows) -> None:
+    for name, table in TABLES.items():
+        await writer.write(table.__table__, batch[name])
+
+
+async def _write_in_parallel(
+    engine: AsyncEngine, plan: _Plan, connections: int, bar: "tqdm[Any]"
 ) -> None:
-    batch: list[dict[str, Any]] = []
+    queue: asyncio.Queue[tuple[Rows, int] | None] = asyncio.Queue(maxsize=connections)
+    all_written = asyncio.Event()
+    done = 0
+
+    async def produce() -> None:
+        async with contextlib.aclosing(_batches(plan)) as batches:
+            async for item in batches:
+                await queue.put(item)
+        for _ in range(connections):
+            await queue.put(None)
+
+    async def write() -> None:
+        nonlocal done
+        async with engine.connect() as connection:
+            writer = await _CopyWriter.of(connection, start_transaction=False)
+            async with writer.connection.transaction():
+                while (item := await queue.get()) is not None:
+                    batch, size = item
+                    await _write_batch(writer, batch)
+                    bar.update(size)
+                done += 1
+                if done == connections:
+                    all_written.set()
+                # Commit only when every batch is in: a failure elsewhere cancels this
+                # wait, and the transaction rolls back.
+                await all_written.wait()
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            group.create_task(produce())
+            for _ in range(connections):
+                group.create_task(write())
+    except BaseExceptionGroup as failures:
+        if len(failures.exceptions) == 1:
+            raise failures.exceptions[0] from None
+        raise
+
+
+async def _remove(engine: AsyncEngine, plan: _Plan) -> None:
+    """Deletes the titles (their rows cascade) and people a failed load added."""
+    async with engine.begin() as connection:
+        await connection.execute(delete(Title).where(Title.id >= plan.first_title_id))
+        await connection.execute(delete(Person).where(Person.id >= plan.first_person_id))
+
+
+async def _advance_sequences(connection: AsyncConnection | AsyncSession) -> None:
+    """COPY and INSERT both wrote explicit ids: move each sequence past them."""
+    for table_name in SEQUENCES:
+        await connection.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table_name}', 'id'), max(id))"
+                f" FROM {table_name}"
+            )
+        )
+
+
+def _progress_bar(titles: int, progress: bool) -> "tqdm[Any]":
+    return tqdm(total=titles, unit="title", desc="synthetic titles", disable=not progress)
+
+
+def _chunks(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    chunk: list[dict[str, Any]] = []
     for row in rows:
-        batch.append(row)
-        if len(batch) == size:
-            await session.execute(insert(table.__table__), batch)
-            batch = []
-    if batch:
-        await session.execute(insert(table.__table__), batch)
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+class _Writer(Protocol):
+    async def write(self, table: sa.Table, rows: list[dict[str, Any]]) -> None: ...
+
+
+class _InsertWriter:
+    """Multi-row INSERTs through SQLAlchemy (which fills in column defaults)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def write(self, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            await self.session.execute(insert(table), rows)
+
+
+class _CopyWriter:
+    """Binary COPY through a SQLAlchemy connection's own asyncpg connection.
+
+    Values go to asyncpg as SQLAlchemy would bind them: enums as their database
+    strings, and columns a row leaves out but whose model has a Python-side default
+    (`version`, `created_at`...) get it, evaluated once per batch. Columns with
+    neither are left out of the COPY, so the database's own default (or NULL, or
+    the generated `search_vector`) applies, as with an INSERT.
+    """
+
+    def __init__(self, connection: Any, dialect: Dialect) -> None:
+        self.connection = connection  # asyncpg's
+        self.dialect = dialect
+
+    @classmethod
+    async def of(cls, connection: AsyncConnection, start_transaction: bool = True) -> "_CopyWriter":
+        """`start_transaction`: SQLAlchemy begins its asyncpg transaction lazily, at the
+        first statement; one runs here so that COPY cannot autocommit on its own."""
+        if start_transaction:
+            await connection.execute(text("SELECT 1"))
+        raw = await connection.get_raw_connection()
+        driver = raw.driver_connection
+        if start_transaction and not driver.is_in_transaction():
+            raise RuntimeError("no transaction on the connection: COPY would autocommit")
+        return cls(driver, connection.dialect)
+
+    async def write(self, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        given = [column for column in table.columns if column.name in rows[0]]
+        defaulted = [
+            column
+            for column in table.columns
+            if column.name not in rows[0] and column.default is not None
+        ]
+        converters = [
+            (column.name, convert)
+            for column in given
+            if (convert := self._converter(column)) is not None
+        ]
+        for row in rows:
+            for name, convert in converters:
+                row[name] = convert(row[name])
+        names = [column.name for column in given]
+        extra = tuple(self._default(column) for column in defaulted)
+        if len(names) == 1:
+            records = [(row[names[0]], *extra) for row in rows]
+        else:
+            get = operator.itemgetter(*names)  # a tuple in one call
+            records = [get(row) + extra for row in rows]
+        columns = [*names, *(column.name for column in defaulted)]
+        await self.connection.copy_records_to_table(table.name, records=records, columns=columns)
+
+    def _converter(self, column: sa.Column[Any]) -> Callable[[Any], Any] | None:
+        process = column.type._cached_bind_processor(self.dialect)
+        if process is None:
+            return None
+        if isinstance(column.type, sa.Enum) and column.type.enum_class is not None:
+            # A lookup instead of a call per value: credits alone are 8 rows a title.
+            members: list[Any] = [*column.type.enum_class, *column.type.enums]
+            known = {member: process(member) for member in members}
+
+            def convert(value: Any) -> Any:
+                return known[value] if value in known else process(value)
+
+            return convert
+        return lambda value: None if value is None else process(value)
+
+    def _default(self, column: sa.Column[Any]) -> Any:
+        default = column.default
+        if isinstance(default, sa.ColumnDefault) and default.is_callable:
+            value = default.arg(None)
+        elif isinstance(default, sa.ColumnDefault) and default.is_scalar:
+            value = default.arg
+        else:
+            raise TypeError(f"{column}: a default COPY cannot evaluate ({default!r})")
+        process = column.type._cached_bind_processor(self.dialect)
+        return value if process is None or value is None else process(value)
