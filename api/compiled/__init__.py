@@ -8,8 +8,9 @@ PostGraphile does); later requests for that document run only that statement,
 plus the few conversions SQL cannot do exactly (teaser truncation, floats).
 
 The compiler covers the title-page, browse and search shapes (api/compiled/
-postgres.py lists the fields); a document with anything else (cursors, filters,
-`node`, directives, introspection...) always runs through strawberry. Both paths
+postgres.py lists the fields); a document with anything else (a page `after` a
+cursor, filters, `node`, directives, introspection...) always runs through
+strawberry. Both paths
 must give byte-identical responses: tests/api/test_compiled.py checks it.
 """
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ClauseElement, Select, literal_column, select
+from sqlalchemy import ClauseElement, Select, func, literal_column, select, text
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 
 from api.blurb import check_max_length
@@ -23,12 +23,12 @@ from api.compiled.selection import Argument, Field, NotCompilable, Variables
 from api.errors import ApiError
 from api.offers.filters import available_now, parse_region, streamable_in
 from api.offers.loaders import OFFER_ORDER
-from api.pagination import validate_first
+from api.pagination import Ordering, SortKey, encode_cursor, parse_float, validate_first
 from api.people.loaders import BILLING_ORDER
 from api.response_cache import LISTS, PERSON, TITLE, depends_on
 from api.reviews.loaders import NEWEST_FIRST
 from api.text import truncate
-from api.titles.search import postgres_match, search_terms, tsquery_text
+from api.titles.search import SEARCH_LIST, postgres_match, search_terms, tsquery_text
 from api.titles.sorters import ORDERINGS, TitleOrder
 from models import Credit, Offer, Review, Title
 from models.columns import utc_now
@@ -211,8 +211,7 @@ class _Compiler:
             selected,
             "Title",
             self.title_field,
-            _order(ORDERINGS[order].order_by(), Title),
-            table="titles",
+            _List.ordered(Title, ORDERINGS[order]),
             where="true",
             first=first,
             tag=TITLE_TAG,
@@ -227,8 +226,7 @@ class _Compiler:
             selected,
             "Title",
             self.title_field,
-            _order([rank, Title.id], Title),
-            table="titles",
+            _List(Title, (rank, Title.id), SEARCH_LIST, ()),  # cursors hold positions
             where=_sql(condition),
             first=first,
             tag=TITLE_TAG,
@@ -251,43 +249,48 @@ class _Compiler:
         selected: Field,
         node_type: str,
         node_field: Callable[[Field], Compiled],
-        order: str,
+        rows: "_List",
         *,
-        table: str,
         where: str,
         first: str,
         tag: str | None = None,
     ) -> Compiled:
-        """A page of `table` rows matching `where` (which may name the parent row)."""
-        matching = f"FROM {table} WHERE {where}"
+        """A page of `rows` matching `where` (which may name the parent row)."""
+        table = rows.table
+        page = rows.page(where, first)
+        cursor = f"json_build_array({rows.cursor_values})"
+        to_cursor = _cursor(rows.cursor_name)
 
         def edge_field(edge: Field) -> Compiled:
-            if edge.name != "node":
-                raise NotCompilable(f"{node_type}Edge.{edge.name}")
-            return self.object(node_type, edge.fields, node_field, tag)
+            if edge.name == "cursor":
+                return cursor, to_cursor
+            if edge.name == "node":
+                return self.object(node_type, edge.fields, node_field, tag)
+            raise NotCompilable(f"{node_type}Edge.{edge.name}")
 
         def page_info_field(info: Field) -> Compiled:
-            if info.name == "hasNextPage":
-                more = f"SELECT 1 {matching} LIMIT {first} + 1"
-                return f"((SELECT count(*) FROM ({more}) AS more) > {first})", None
-            if info.name == "hasPreviousPage":
-                return "false", None
+            match info.name:
+                case "hasNextPage":
+                    more = f"SELECT 1 FROM {table} WHERE {where} LIMIT {first} + 1"
+                    return f"((SELECT count(*) FROM ({more}) AS more) > {first})", None
+                case "hasPreviousPage":
+                    return "false", None
+                case "startCursor" | "endCursor":
+                    last = " DESC" if info.name == "endCursor" else ""
+                    return (
+                        f"(SELECT {cursor} FROM ({page}) AS {table}"
+                        f" ORDER BY {table}.ord{last} LIMIT 1)"
+                    ), to_cursor
             raise NotCompilable(f"PageInfo.{info.name}")
 
         def connection_field(part: Field) -> Compiled:
             match part.name:
                 case "edges":
                     edge, fixes = self.object(f"{node_type}Edge", part.fields, edge_field)
-                    page = (
-                        f"SELECT {table}.*, row_number() OVER (ORDER BY {order}) AS ord"
-                        f" {matching} ORDER BY {order} LIMIT {first}"
-                    )
-                    return (
-                        f"(SELECT {_array(edge, f'{table}.ord')} FROM ({page}) AS {table})",
-                        fixes,
-                    )
+                    aggregate = _array(edge, f"{table}.ord")
+                    return f"(SELECT {aggregate} FROM ({page}) AS {table})", fixes
                 case "totalCount":
-                    return f"(SELECT count(*) {matching})", None
+                    return f"(SELECT count(*) FROM {table} WHERE {where})", None
                 case "pageInfo":
                     return self.object("PageInfo", part.fields, page_info_field)
             raise NotCompilable(f"{node_type}Connection.{part.name}")
@@ -330,8 +333,7 @@ class _Compiler:
                     selected,
                     "Review",
                     self.review_field,
-                    _order(NEWEST_FIRST.order_by(), Review),
-                    table="reviews",
+                    _List.ordered(Review, NEWEST_FIRST),
                     where="reviews.title_id = titles.id",
                     first=self.first(selected, default=10),
                 )
@@ -344,8 +346,7 @@ class _Compiler:
                     selected,
                     "Credit",
                     self.credit_field,
-                    _order(BILLING_ORDER.order_by(), Credit),
-                    table="credits",
+                    _List.ordered(Credit, BILLING_ORDER),
                     where=where,
                     first=self.first(selected, default=20),
                     tag=f"'{PERSON}' || credits.person_id",
@@ -393,7 +394,7 @@ class _Compiler:
             case "id":
                 return _global_id("Review", "reviews.id"), None
             case "rating":
-                return _half_stars("reviews.rating"), None
+                return _float("reviews.rating"), None
             case "body":
                 return self.blurb(selected, "reviews.body")
         raise NotCompilable(f"Review.{selected.name}")
@@ -443,6 +444,48 @@ class _Compiler:
                 sql, fixes = self.object("Money", selected.fields, _money_field)
                 return f"CASE WHEN offers.price IS NOT NULL THEN {sql} END", fixes
         raise NotCompilable(f"Offer.{selected.name}")
+
+
+@dataclass(frozen=True)
+class _List:
+    """A paginated list's rows: their entity, order, and what their cursors hold
+    (sort-key values as the loaders' `Cursor`s do, or with no keys the position)."""
+
+    entity: type[Any]
+    order: Sequence[Any]
+    cursor_name: str
+    cursor_keys: Sequence[SortKey]
+
+    @classmethod
+    def ordered(cls, entity: type[Any], ordering: Ordering) -> "_List":
+        return cls(entity, ordering.order_by(), ordering.name, ordering.keys)
+
+    @property
+    def table(self) -> str:
+        return str(self.entity.__tablename__)
+
+    @property
+    def cursor_values(self) -> str:
+        if not self.cursor_keys:
+            return f"{self.table}.ord"
+        return ", ".join(
+            _float(f"{self.table}.sort{index}")
+            if key.parse is parse_float
+            else f"{self.table}.sort{index}"
+            for index, key in enumerate(self.cursor_keys)
+        )
+
+    def page(self, where: str, first: str) -> str:
+        """The page's rows, numbered from 1 in order (`ord`), with their sort keys."""
+        keys = [key.column.label(f"sort{index}") for index, key in enumerate(self.cursor_keys)]
+        number = func.row_number().over(order_by=self.order).label("ord")
+        stmt: Select[Any] = (
+            select(literal_column(f"{self.table}.*"), number, *keys)
+            .select_from(self.entity)
+            .where(text(where))
+            .order_by(*self.order)
+        )
+        return f"{_sql(stmt)} LIMIT {first}"
 
 
 def _genre_field(selected: Field) -> Compiled:
@@ -514,10 +557,18 @@ def _tsquery(text: str) -> str:
     return tsquery_text(terms)
 
 
-def _half_stars(rating: str) -> str:
-    """A rating (0..5 in half steps, by a CHECK) as Python writes floats: 4.0, 4.5."""
-    whole = f"({rating}::text || '.0')::json"
-    return f"CASE WHEN {rating} = trunc({rating}) THEN {whole} ELSE {rating}::text::json END"
+def _float(number: str) -> str:
+    """A double as JSON the way Python writes floats (4.0, not PostgreSQL's 4); both
+    write the shortest exact digits, alike for the ratings and means here (0..5)."""
+    whole = f"({number}::text || '.0')::json"
+    return f"CASE WHEN {number} = trunc({number}) THEN {whole} ELSE {number}::text::json END"
+
+
+def _cursor(list_name: str) -> Convert:
+    def encode(values: list[Any] | None, _variables: Variables) -> str | None:
+        return None if values is None else encode_cursor(list_name, values)
+
+    return encode
 
 
 def _critic_rating(value: Any, _variables: Variables) -> float | None:

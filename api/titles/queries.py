@@ -16,14 +16,12 @@ from api.pagination import (
 )
 from api.response_cache import LISTS, depends_on
 from api.titles.filters import TitleFilter
-from api.titles.search import search_count, search_page, search_terms
+from api.titles.search import SEARCH_LIST, search_count, search_page, search_terms
 from api.titles.sorters import ORDERINGS, TitleOrder
 from api.titles.types import Genre, Title
 from models import Genre as GenreRow
 from models import Title as TitleRow
 from models.columns import utc_now
-
-SEARCH_LIST = "SEARCH"
 
 
 @strawberry.type

@@ -26,6 +26,7 @@ from api.errors import BadUserInput
 from models import Title
 
 MAX_SEARCH_LENGTH = 200
+SEARCH_LIST = "SEARCH"  # search cursors hold a position in the ranking
 # The SQLite FTS5 index (created by the migrations, not a model).
 _fts = table("title_search", column("rowid"))
 _WORD = regex.compile(r"[\p{L}\p{N}]+")
