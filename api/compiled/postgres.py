@@ -171,6 +171,8 @@ class _Compiler:
             pairs.append(f"'{TAG_KEY}', {tag}")
             fixes.tagged = True
         for selected in fields:
+            if selected.key == TAG_KEY:
+                raise NotCompilable(f"the alias {TAG_KEY}")
             sql, fix = (
                 (f"'{type_name}'", None) if selected.name == "__typename" else resolve(selected)
             )

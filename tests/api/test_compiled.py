@@ -182,6 +182,7 @@ async def test_a_plan_answers_with_the_same_bytes_and_cache_tags_as_strawberry(
         '{ title(slug: "refusenik-2007") { name @include(if: true) } }',
         '{ title(slug: "refusenik-2007") { credits { edges { node { title { name } } } } } }',
         "{ __schema { queryType { name } } }",
+        '{ title(slug: "refusenik-2007") { __tag: name } }',  # the key that carries cache tags
         'mutation { deleteTitle(id: "VGl0bGU6MQ") }',
     ],
 )
