@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ClauseElement, Select, func, literal_column, select, text
+from sqlalchemy import ClauseElement, Select, literal_column, select, text
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 
 from api.blurb import check_max_length
@@ -478,16 +478,22 @@ class _List:
         )
 
     def page(self, where: str, first: str) -> str:
-        """The page's rows, numbered from 1 in order (`ord`), with their sort keys."""
+        """The page's rows with their sort keys, numbered from 1 in order (`ord`).
+        Numbered after the LIMIT, over the page's rows alone, so that PostgreSQL can
+        keep only the best rows while it sorts (a window over the whole match would
+        make it sort every matching row, e.g. every search hit)."""
         keys = [key.column.label(f"sort{index}") for index, key in enumerate(self.cursor_keys)]
-        number = func.row_number().over(order_by=self.order).label("ord")
-        stmt: Select[Any] = (
-            select(literal_column(f"{self.table}.*"), number, *keys)
+        rows: Select[Any] = (
+            select(literal_column(f"{self.table}.*"), *keys)
             .select_from(self.entity)
             .where(text(where))
             .order_by(*self.order)
         )
-        return f"{_sql(stmt)} LIMIT {first}"
+        order = _order(self.order, self.entity)  # the same names: the page is aliased as the table
+        return (
+            f"SELECT {self.table}.*, row_number() OVER (ORDER BY {order}) AS ord"
+            f" FROM ({_sql(rows)} LIMIT {first}) AS {self.table}"
+        )
 
 
 def _genre_field(selected: Field) -> Compiled:
