@@ -34,7 +34,8 @@ from models import Credit, Offer, Review, Title
 from models.columns import utc_now
 
 Source = Callable[[Variables], Any]
-"""A statement parameter's value for one request; raises `ApiError` on bad input."""
+"""A statement parameter's value for one request; raises `ApiError` on bad input,
+`NotCompilable` on input the statement does not cover."""
 Convert = Callable[[Any, Variables], Any]
 """Turns the value the database built at one key into the response's."""
 
@@ -235,9 +236,12 @@ class _Compiler:
         )
 
     def first(self, selected: Field, default: int) -> str:
-        """The page size parameter; pages after a cursor are left to strawberry."""
-        if selected.literal("after") is not None:
+        """The page size parameter. Only first pages are compiled: pages after a
+        cursor are left to strawberry (with `after: $cursor`, per request)."""
+        after = selected.argument("after")
+        if after.variable is None and after.literal is not None:
             raise NotCompilable("after")
+        self.checks.append(lambda variables: _first_page(after.value(variables)))
         first = selected.argument("first")
 
         def size(variables: Variables) -> int:
@@ -556,6 +560,11 @@ def _missing(fixes: Fixes | None) -> Fixes | None:
 
 def _value(argument: Argument) -> Source:
     return argument.value
+
+
+def _first_page(after: str | None) -> None:
+    if after is not None:
+        raise NotCompilable("a page after a cursor")
 
 
 def _tsquery(text: str) -> str:
