@@ -9,8 +9,8 @@ plus the few conversions SQL cannot do exactly (teaser truncation, floats).
 
 The compiler covers the title-page, browse and search shapes (api/compiled/
 postgres.py lists the fields); a document with anything else (a page `after` a
-cursor, filters, `node`, directives, introspection...) always runs through
-strawberry. Both paths
+cursor, a filter from a variable, `node`, directives, introspection...) always
+runs through strawberry. Both paths
 must give byte-identical responses: tests/api/test_compiled.py checks it.
 """
 

@@ -11,11 +11,13 @@ What SQL cannot produce exactly as the resolvers do is left to Python as
 full text) and the critic rating's rounding (Python's, on the mean as a float).
 """
 
+import enum
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ClauseElement, Select, literal_column, select, text
+from sqlalchemy import ClauseElement, ColumnElement, Select, bindparam, literal_column, select, text
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 
 from api.blurb import check_max_length
@@ -28,10 +30,11 @@ from api.people.loaders import BILLING_ORDER
 from api.response_cache import LISTS, PERSON, TITLE, depends_on
 from api.reviews.loaders import NEWEST_FIRST
 from api.text import truncate
+from api.titles.filters import TitleFilter
 from api.titles.search import SEARCH_LIST, postgres_match, search_terms, tsquery_text
 from api.titles.sorters import ORDERINGS, TitleOrder
 from models import Credit, Offer, Review, Title
-from models.columns import utc_now
+from models.columns import UTCDateTime, utc_now
 
 Source = Callable[[Variables], Any]
 """A statement parameter's value for one request; raises `ApiError` on bad input,
@@ -68,6 +71,7 @@ OFFER_COLUMNS = {
 }
 
 _DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
+_NOW = bindparam("now", utc_now(), type_=UTCDateTime())  # the value only lets it compile
 
 
 @dataclass
@@ -206,8 +210,16 @@ class _Compiler:
         raise NotCompilable(f"Query.{selected.name}")
 
     def titles(self, selected: Field) -> Compiled:
-        if selected.literal("filter") is not None:
-            raise NotCompilable("title filters")
+        where = "true"
+        chosen = selected.literal("filter")  # a dict of the input's fields, by GraphQL name
+        if chosen is not None:
+            fields = {_snake_case(name): value for name, value in chosen.items()}
+            title_filter = TitleFilter(**fields)
+            try:
+                condition = title_filter.condition(_NOW)
+            except ApiError as error:  # strawberry reports the bad value
+                raise NotCompilable(str(error)) from None
+            where = self.bound(condition, Title)
         order = selected.literal("orderBy") or TitleOrder.RELEASED_DESC
         first = self.first(selected, default=20)
         return self.connection(
@@ -215,10 +227,23 @@ class _Compiler:
             "Title",
             self.title_field,
             _List.ordered(Title, ORDERINGS[order]),
-            where="true",
+            where=where,
             first=first,
             tag=TITLE_TAG,
         )
+
+    def bound(self, condition: ColumnElement[bool], table: type[Any]) -> str:
+        """A condition on `table` as SQL whose values are this statement's parameters
+        (`_NOW` the request's clock); its subqueries correlate with `table`."""
+        stmt: Select[Any] = select(literal_column("1")).select_from(table).where(condition)
+        compiled = stmt.compile(dialect=_DIALECT, compile_kwargs={"render_postcompile": True})
+        names = compiled.positiontup or []
+        placeholders = [
+            self.now() if name == _NOW.key else self.param(_constant(compiled.params[name]))
+            for name in names
+        ]
+        sql = str(compiled).split("WHERE ", 1)[1]
+        return re.sub(r"\$(\d+)", lambda match: placeholders[int(match.group(1)) - 1], sql)
 
     def search(self, selected: Field) -> Compiled:
         text = selected.argument("text")
@@ -560,6 +585,16 @@ def _missing(fixes: Fixes | None) -> Fixes | None:
 
 def _value(argument: Argument) -> Source:
     return argument.value
+
+
+def _snake_case(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def _constant(value: Any) -> Source:
+    """A value the document wrote; enums are stored as their values."""
+    bound = value.value if isinstance(value, enum.Enum) else value
+    return lambda _: bound
 
 
 def _first_page(after: str | None) -> None:

@@ -30,7 +30,7 @@ class TitleFilter:
         "(in the `streamableIn` region and streamable, when that is given).",
     )
 
-    def condition(self, now: datetime) -> ColumnElement[bool]:
+    def condition(self, now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
         conditions: list[ColumnElement[bool]] = []
         if self.kind is not None:
             conditions.append(Title.kind == self.kind)
@@ -56,7 +56,7 @@ class TitleFilter:
             conditions.append(self._offered(now))
         return and_(true(), *conditions)
 
-    def _offered(self, now: datetime) -> ColumnElement[bool]:
+    def _offered(self, now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
         offer = (
             streamable_in(parse_region(self.streamable_in, "streamableIn"), now)
             if self.streamable_in is not None
