@@ -1,9 +1,13 @@
 """Critic reviews of titles."""
 
+from collections.abc import Iterable
 from datetime import date
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlalchemy import Update, func, select, update
+from sqlmodel import Field, SQLModel, col
+
+from models.titles import Title
 
 
 class Review(SQLModel, table=True):
@@ -37,3 +41,21 @@ class Review(SQLModel, table=True):
             sa.ForeignKey("api_keys.id", ondelete="SET NULL"), nullable=True, index=True
         ),
     )
+
+
+def mean_rating(ratings: Iterable[float | None]) -> float | None:
+    """A title's critic rating: the mean of its rated reviews (half steps, so the
+    sum is exact and the result equals SQL's AVG)."""
+    rated = [rating for rating in ratings if rating is not None]
+    return sum(rated) / len(rated) if rated else None
+
+
+def refresh_critic_rating(title_id: int) -> Update:
+    """The statement that sets a title's stored critic rating from its reviews; run
+    it in the transaction that adds them."""
+    mean = (
+        select(func.avg(Review.rating))
+        .where(col(Review.title_id) == title_id, col(Review.rating).is_not(None))
+        .scalar_subquery()
+    )
+    return update(Title).where(col(Title.id) == title_id).values(critic_rating=mean)

@@ -45,6 +45,9 @@ class Title(SQLModel, table=True):
     runtime_minutes: int | None = None
     original_language: str | None = Field(default=None, max_length=35)
     synopsis: str | None = Field(default=None, sa_type=sa.Text)
+    # Mean of the rated reviews (None: none rated), kept by whatever adds reviews
+    # (addReview, the seeders): CRITIC_RATING_DESC lists read it from an index.
+    critic_rating: float | None = None
     # Optimistic concurrency for editors: a write names the version it read.
     version: int = Field(default=1)
     created_at: datetime = Field(
@@ -75,6 +78,13 @@ def _released_index(name: str, *, descending: bool) -> sa.Index:
 # out of autogenerate and tests/migrations checks them against their DDL instead.
 RELEASED_DESC_INDEX = _released_index("ix_titles_released_desc", descending=True)
 RELEASED_ASC_INDEX = _released_index("ix_titles_released_asc", descending=False)
+# The CRITIC_RATING_DESC order: best first, unrated last.
+CRITIC_RATING_INDEX = sa.Index(
+    "ix_titles_critic_rating",
+    col(Title.critic_rating).is_(None),
+    col(Title.critic_rating).desc(),
+    col(Title.id),
+)
 
 
 class Genre(SQLModel, table=True):

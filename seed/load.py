@@ -29,6 +29,7 @@ from models import (
     TitleGenre,
     TitleLanguage,
 )
+from models.reviews import mean_rating
 from seed.example import REFUSENIK
 from seed.reference import GENRES, PROVIDERS
 
@@ -110,6 +111,7 @@ async def _insert_title(
             runtime_minutes=entry.get("runtimeMinutes"),
             original_language=entry.get("originalLanguage"),
             synopsis=entry.get("synopsis"),
+            critic_rating=mean_rating(review.get("rating") for review in entry.get("reviews", [])),
         )
     )
     children: list[tuple[type[Any], list[dict[str, Any]]]] = [

@@ -54,6 +54,7 @@ from models import (
     TitleLanguage,
 )
 from models.db import create_sessionmaker
+from models.reviews import mean_rating
 from seed.load import load_entries
 
 Method = Literal["copy", "insert"]
@@ -310,6 +311,8 @@ class Generator:
                 self.offer(tid, provider_ids, region) for region in rnd.sample(list(REGIONS), k=4)
             ],
         }
+        ratings = (review["rating"] for review in rows["reviews"])
+        rows["titles"][0]["critic_rating"] = mean_rating(ratings)
         return rows
 
     def offer(self, tid: int, provider_ids: list[int], region: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import Genre, Monetization, Offer, Provider, Review, Title, TitleGenre, TitleKind
+from models.reviews import refresh_critic_rating
 
 _numbers = itertools.count(1)
 
@@ -77,6 +78,8 @@ async def make_review(
     review = Review(title_id=title.id, **fields)
     async with sessions() as session, session.begin():
         session.add(review)
+        await session.flush()
+        await session.execute(refresh_critic_rating(review.title_id))
     return review
 
 

@@ -355,10 +355,7 @@ class _Compiler:
                     f" AND title_languages.use = '{use}')"
                 ), None
             case "criticRating":
-                return (
-                    "(SELECT avg(reviews.rating) FROM reviews"
-                    " WHERE reviews.title_id = titles.id AND reviews.rating IS NOT NULL)"
-                ), _critic_rating
+                return "titles.critic_rating", _critic_rating
             case "reviews":
                 return self.connection(
                     selected,

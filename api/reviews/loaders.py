@@ -4,7 +4,7 @@ from collections.abc import Hashable
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from strawberry.dataloader import DataLoader
 
 from api.batching import LoaderGroup, by_key
@@ -45,9 +45,3 @@ class ReviewLoaders(LoaderGroup):
     @cached_property
     def count_by_title(self) -> DataLoader[CountKey, int]:
         return count_loader(self._sessions, Review.title_id, _reviews)
-
-    @cached_property
-    def mean_rating(self) -> DataLoader[Any, float | None]:
-        """Mean of the rated reviews of each title (None when none is rated)."""
-        mean = select(func.avg(Review.rating)).where(Review.rating.is_not(None))
-        return by_key(self._sessions, mean.group_by(Review.title_id), Review.title_id)

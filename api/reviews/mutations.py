@@ -12,6 +12,7 @@ from api.reviews.types import Review
 from api.writes import lock_title, title_pk
 from models import ApiKeyRole
 from models import Review as ReviewRow
+from models.reviews import refresh_critic_rating
 
 
 @strawberry.input
@@ -43,8 +44,12 @@ class ReviewMutation:
             published_at=input.published_at,
         )
         async with info.context.sessions() as session, session.begin():
+            # The title's lock also orders concurrent reviews of it, so each mean
+            # below sees every review committed before it.
             await lock_title(session, title_id)
             session.add(row)
+            await session.flush()
+            await session.execute(refresh_critic_rating(row.title_id))
         # criticRating orders lists, so they go too
         await info.context.invalidate(title_tag(row.title_id), LISTS)
         return Review.from_row(row)

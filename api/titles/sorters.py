@@ -3,10 +3,9 @@
 import enum
 
 import strawberry
-from sqlalchemy import func, select
 
 from api.pagination import Ordering, SortKey, parse_date, parse_float, parse_str
-from models import Review, Title
+from models import Title
 
 
 @strawberry.enum
@@ -15,13 +14,6 @@ class TitleOrder(enum.Enum):
     RELEASED_ASC = "RELEASED_ASC"
     NAME_ASC = "NAME_ASC"
     CRITIC_RATING_DESC = "CRITIC_RATING_DESC"
-
-
-_critic_rating = (
-    select(func.avg(Review.rating))
-    .where(Review.title_id == Title.id, Review.rating.is_not(None))
-    .scalar_subquery()
-)
 
 
 def _released(descending: bool) -> tuple[SortKey, ...]:
@@ -41,7 +33,7 @@ ORDERINGS = {
         (
             TitleOrder.CRITIC_RATING_DESC,
             (
-                SortKey(_critic_rating, descending=True, nullable=True, parse=parse_float),
+                SortKey(Title.critic_rating, descending=True, nullable=True, parse=parse_float),
                 SortKey(Title.id),
             ),
         ),

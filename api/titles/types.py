@@ -49,6 +49,9 @@ class Title(Node):
     version: int = strawberry.field(
         description="Increases with every edit; `updateTitle` takes it as `expectedVersion`."
     )
+    critic_rating: float | None = strawberry.field(
+        description="Mean of the rated reviews, 0..5; null when none is rated."
+    )
     pk: strawberry.Private[int]
 
     @classmethod
@@ -68,6 +71,7 @@ class Title(Node):
             original_language=row.original_language,
             synopsis=Blurb(full=row.synopsis) if row.synopsis else None,
             version=row.version,
+            critic_rating=None if row.critic_rating is None else round(row.critic_rating, 2),
         )
 
     @strawberry.field
@@ -87,11 +91,6 @@ class Title(Node):
     async def _languages(self, info: Info, use: LanguageUse) -> list[str]:
         rows = await info.context.loaders.titles.languages.load(self.pk)
         return [row.language for row in rows if row.use is use]
-
-    @strawberry.field(description="Mean of the rated reviews, 0..5; null when none is rated.")
-    async def critic_rating(self, info: Info) -> float | None:
-        mean = await info.context.loaders.reviews.mean_rating.load(self.pk)
-        return None if mean is None else round(float(mean), 2)
 
     @strawberry.field(description="Critic reviews, newest first.")
     async def reviews(

@@ -1,19 +1,24 @@
 """Migrations are the only way the schema changes, and they match the models."""
 
+import asyncio
 import re
 import warnings
+from pathlib import Path
 from typing import Any
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Column, inspect, text
+from sqlalchemy import Column, inspect, make_url, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.schema import CreateIndex
 
 import models
-from seed.migrations import MIGRATIONS_DIR, include_object
+from models.db import create_engine
+from seed.migrations import MIGRATIONS_DIR, include_object, upgrade
 
 # Indexes on expressions (e.g. `year IS NULL`), not just columns, in the models.
 EXPRESSION_INDEXES = {
@@ -84,3 +89,68 @@ async def test_full_text_search_objects_exist_for_the_engine(engine: AsyncEngine
         assert "search_vector" in columns
     else:
         assert "title_search" in tables
+
+
+def test_migrations_go_down_to_the_first_and_up_again(database_url: str, tmp_path: Path) -> None:
+    """Every revision after the first undoes itself, and redoing them restores every
+    index and column (SQLite's expression indexes too, which a rebuilt table loses)."""
+    scratch = _scratch_url(database_url, tmp_path)
+    asyncio.run(_recreate(scratch))
+    try:
+        upgrade(scratch)
+        before = asyncio.run(_schema_objects(scratch))
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        config.attributes["database_url"] = scratch
+        command.downgrade(config, "0001")
+        assert asyncio.run(_schema_objects(scratch)) != before
+        upgrade(scratch)
+        assert asyncio.run(_schema_objects(scratch)) == before
+    finally:
+        asyncio.run(_drop(scratch))
+
+
+SCRATCH_DATABASE = "reelgraph_migrations_scratch"
+
+
+def _scratch_url(database_url: str, tmp_path: Path) -> str:
+    if database_url.startswith("sqlite"):
+        return f"sqlite+aiosqlite:///{tmp_path / 'scratch.db'}"
+    return str(make_url(database_url).set(database=SCRATCH_DATABASE).render_as_string(False))
+
+
+async def _on_server(database_url: str, statement: str) -> None:
+    if database_url.startswith("postgresql"):
+        server = make_url(database_url).set(database="postgres")
+        engine = create_engine(server.render_as_string(False), isolation_level="AUTOCOMMIT")
+        async with engine.connect() as connection:
+            await connection.execute(text(statement))
+        await engine.dispose()
+
+
+async def _recreate(database_url: str) -> None:
+    await _drop(database_url)
+    await _on_server(database_url, f"CREATE DATABASE {SCRATCH_DATABASE}")
+
+
+async def _drop(database_url: str) -> None:
+    await _on_server(database_url, f"DROP DATABASE IF EXISTS {SCRATCH_DATABASE}")
+
+
+# Every index, and every table's columns, as the database lists them.
+SCHEMA_OBJECTS = {
+    "postgresql": "SELECT indexname FROM pg_indexes WHERE schemaname = 'public'"
+    " UNION ALL SELECT table_name || '.' || column_name FROM information_schema.columns"
+    " WHERE table_schema = 'public'",
+    "sqlite": "SELECT name FROM sqlite_master WHERE type = 'index'"
+    " UNION ALL SELECT m.name || '.' || c.name FROM sqlite_master AS m"
+    " JOIN pragma_table_info(m.name) AS c WHERE m.type = 'table'",
+}
+
+
+async def _schema_objects(database_url: str) -> set[str]:
+    engine = create_engine(database_url)
+    async with engine.connect() as connection:
+        names = set(await connection.scalars(text(SCHEMA_OBJECTS[engine.dialect.name])))
+    await engine.dispose()
+    return names
