@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 import orjson
 from cross_web import HTTPException
-from graphql import GraphQLError, OperationType, get_operation_ast, parse
+from graphql import GraphQLError, OperationType, get_operation_ast
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -30,6 +30,7 @@ from api.compiled import CompiledQueries
 from api.context import Context
 from api.errors import ApiError, ErrorCode, classify, error_body
 from api.graphiql import render_page
+from api.limits import parse_limited
 from api.persisted_queries import PersistedQueries
 from api.reads import RequestReads
 from api.response_cache import ResponseCache, cache_key, recording
@@ -220,7 +221,8 @@ def _operation_type(
     query: str, operation_name: str | None, max_tokens: int
 ) -> OperationType | None:
     try:
-        operation = get_operation_ast(parse(query, max_tokens=max_tokens), operation_name)
+        # The document cache QueryLimits and compiled plans parse through, too.
+        operation = get_operation_ast(parse_limited(query, max_tokens), operation_name)
     except GraphQLError:
         return None
     return None if operation is None else operation.operation

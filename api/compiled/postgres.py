@@ -264,9 +264,10 @@ class _Compiler:
         """The page size parameter. Only first pages are compiled: pages after a
         cursor are left to strawberry (with `after: $cursor`, per request)."""
         after = selected.argument("after")
-        if after.variable is None and after.literal is not None:
+        if after.variable is not None:
+            self.checks.append(lambda variables: _first_page(after.value(variables)))
+        elif after.literal is not None:
             raise NotCompilable("after")
-        self.checks.append(lambda variables: _first_page(after.value(variables)))
         first = selected.argument("first")
 
         def size(variables: Variables) -> int:
