@@ -11,9 +11,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.ids import encode_id
-from api.keys import create_key
 from api.settings import Settings
-from models import ApiKeyRole
 from tests.factories import make_title, rename_title
 from tests.helpers import error_codes, serve
 
@@ -35,11 +33,6 @@ async def _post(http: httpx.AsyncClient, body: dict[str, Any], key: str | None =
     response = await http.post("/graphql", json=body, headers=headers)
     assert response.status_code == 200, response.text
     return response.json()
-
-
-async def _editor(sessions: async_sessionmaker[AsyncSession]) -> str:
-    async with sessions() as session, session.begin():
-        return (await create_key(session, ApiKeyRole.EDITOR, "Cache Editor")).secret
 
 
 async def test_unknown_persisted_query_is_not_found_then_registers(database_url: str) -> None:
@@ -116,10 +109,9 @@ async def test_errors_are_never_cached_or_given_validators(database_url: str) ->
 
 
 async def test_cached_title_stays_until_a_write_to_it_and_only_to_it(
-    database_url: str, sessions: async_sessionmaker[AsyncSession]
+    database_url: str, sessions: async_sessionmaker[AsyncSession], editor_key: str
 ) -> None:
     shown, other = await make_title(sessions, name="Shown"), await make_title(sessions)
-    key = await _editor(sessions)
     async with serve(Settings(database_url=database_url)) as http:
         read = {"query": TITLE, "variables": {"slug": shown.slug}}
         assert (await _post(http, read))["data"]["title"]["name"] == "Shown"
@@ -127,32 +119,30 @@ async def test_cached_title_stays_until_a_write_to_it_and_only_to_it(
         assert (await _post(http, read))["data"]["title"]["name"] == "Shown"  # from the cache
 
         rename_other = {"id": encode_id("Title", other.id), "v": 1, "name": "Other Renamed"}
-        assert "data" in await _post(http, {"query": RENAME, "variables": rename_other}, key)
+        assert "data" in await _post(http, {"query": RENAME, "variables": rename_other}, editor_key)
         assert (await _post(http, read))["data"]["title"]["name"] == "Shown"  # untouched
 
         rename = {"id": encode_id("Title", shown.id), "v": 1, "name": "Renamed"}
-        assert "data" in await _post(http, {"query": RENAME, "variables": rename}, key)
+        assert "data" in await _post(http, {"query": RENAME, "variables": rename}, editor_key)
         assert (await _post(http, read))["data"]["title"] == {"name": "Renamed", "version": 2}
 
 
-async def test_lists_are_invalidated_by_any_title_write(
-    database_url: str, sessions: async_sessionmaker[AsyncSession]
-) -> None:
-    key = await _editor(sessions)
+async def test_lists_are_invalidated_by_any_title_write(database_url: str, editor_key: str) -> None:
     listing = {"query": "{ titles(filter: {yearFrom: 1890, yearTo: 1890}) { totalCount } }"}
     async with serve(Settings(database_url=database_url)) as http:
         before = (await _post(http, listing))["data"]["titles"]["totalCount"]
         create = """mutation($name: String!) {
           createTitle(input: {name: $name, kind: MOVIE, year: 1890}) { id } }"""
-        await _post(http, {"query": create, "variables": {"name": f"New {uuid4().hex}"}}, key)
+        await _post(
+            http, {"query": create, "variables": {"name": f"New {uuid4().hex}"}}, editor_key
+        )
         assert (await _post(http, listing))["data"]["titles"]["totalCount"] == before + 1
 
 
 async def test_the_redis_cache_is_shared_by_replicas(
-    database_url: str, sessions: async_sessionmaker[AsyncSession]
+    database_url: str, sessions: async_sessionmaker[AsyncSession], editor_key: str
 ) -> None:
     title = await make_title(sessions, name="Shared")
-    key = await _editor(sessions)
     settings = Settings(
         database_url=database_url,
         redis_url="redis://127.0.0.1:6379/0",
@@ -164,7 +154,7 @@ async def test_the_redis_cache_is_shared_by_replicas(
         await rename_title(sessions, title, "Behind")
         assert (await _post(second, read))["data"]["title"]["name"] == "Shared"  # first's entry
         rename = {"id": encode_id("Title", title.id), "v": 1, "name": "Through Second"}
-        await _post(second, {"query": RENAME, "variables": rename}, key)
+        await _post(second, {"query": RENAME, "variables": rename}, editor_key)
         assert (await _post(first, read))["data"]["title"]["name"] == "Through Second"
 
 

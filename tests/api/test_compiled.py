@@ -20,12 +20,10 @@ from api.app import create_app, create_compiled_queries
 from api.compiled import CompiledQueries
 from api.context import Context
 from api.ids import encode_id
-from api.keys import create_key
 from api.reads import RequestReads, autocommit
 from api.response_cache import recording
 from api.schema import create_schema
 from api.settings import Settings
-from models import ApiKeyRole
 from tests.conftest import StatementCounter
 from tests.factories import make_title, rename_title
 from tests.helpers import NO_LEAK_HOOKS
@@ -278,14 +276,12 @@ def test_plans_are_made_on_postgresql_unless_switched_off(
 
 
 async def test_a_cached_answer_from_a_plan_is_invalidated_by_a_write(
-    database_url: str, sessions: async_sessionmaker[AsyncSession]
+    database_url: str, sessions: async_sessionmaker[AsyncSession], editor_key: str
 ) -> None:
     if not is_postgres(database_url):
         pytest.skip("compiled execution is PostgreSQL-only; SQLite always runs strawberry")
     first = await make_title(sessions, name="First")
     second = await make_title(sessions, name="Second")
-    async with sessions() as session, session.begin():
-        key = (await create_key(session, ApiKeyRole.EDITOR, "Plan Editor")).secret
     query = "query($slug: String!) { title(slug: $slug) { name } }"
     app = create_app(Settings(database_url=database_url))
     endpoint = next(route.endpoint for route in app.routes if isinstance(route, Route))
@@ -302,6 +298,6 @@ async def test_a_cached_answer_from_a_plan_is_invalidated_by_a_write(
         rename = """mutation($id: ID!) {
           updateTitle(id: $id, input: {expectedVersion: 1, name: "Renamed"}) { name } }"""
         variables = {"id": encode_id("Title", second.id)}
-        headers = {"authorization": f"Bearer {key}"}
+        headers = {"authorization": f"Bearer {editor_key}"}
         await http.post("/graphql", json={"query": rename, "variables": variables}, headers=headers)
         assert b"Renamed" in await answer(http, query, {"slug": second.slug})

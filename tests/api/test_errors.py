@@ -4,10 +4,8 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.app import create_app
 from api.settings import Settings
-from models.db import create_engine
-from tests.helpers import GraphQL, assert_no_leak, data, error_codes
+from tests.helpers import GraphQL, assert_no_leak, data, error_codes, serve
 
 
 @pytest.mark.parametrize(
@@ -107,10 +105,7 @@ def _unreachable_url(engine: AsyncEngine) -> str:
 
 
 async def test_database_down_is_service_unavailable_and_not_ready(engine: AsyncEngine) -> None:
-    url = _unreachable_url(engine)
-    app = create_app(Settings(database_url=url), engine=create_engine(url))
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with serve(Settings(database_url=_unreachable_url(engine))) as client:
         response = await client.post("/graphql", json={"query": "{ genres { slug } }"})
         assert response.status_code == 200
         assert error_codes(response.json()) == ["SERVICE_UNAVAILABLE"]

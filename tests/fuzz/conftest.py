@@ -9,10 +9,8 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-import schemathesis
 from sqlalchemy import text
 
 from api.keys import create_key
@@ -88,9 +86,3 @@ def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     finally:
         server.terminate()
         server.wait(timeout=10)
-
-
-@pytest.fixture(scope="session")
-def graphql_schema(fuzz_server: tuple[str, str]) -> Any:
-    url, _ = fuzz_server
-    return schemathesis.graphql.from_url(url)
