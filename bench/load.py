@@ -24,12 +24,19 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 
 BENCH = Path(__file__).resolve().parent
-PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
+PG_HOST = "postgres@127.0.0.1:5432"
+PG_SERVER = f"postgresql://{PG_HOST}"
 PG_DATABASE = "reelgraph_bench"
 PG_DSN = f"{PG_SERVER}/{PG_DATABASE}"
 SQLITE_PATH = BENCH / "data" / "bench.db"
-# What Reelgraph's DATABASE_URL takes.
-POSTGRES_URL = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{PG_DATABASE}"
+
+
+def database_url(database: str) -> str:
+    """What Reelgraph's DATABASE_URL takes for one of the bench's PostgreSQL databases."""
+    return f"postgresql+asyncpg://{PG_HOST}/{database}"
+
+
+POSTGRES_URL = database_url(PG_DATABASE)
 SQLITE_URL = f"sqlite+aiosqlite:///{SQLITE_PATH}"
 # The synthetic generator (seed/synthetic.py) ends each slug with "-<title id>".
 COUNTS = "SELECT count(*), count(*) FILTER (WHERE slug LIKE '%-' || id) FROM titles"
@@ -95,7 +102,7 @@ class ScaleCatalogue:
 
     @property
     def url(self) -> str:
-        return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{self.database}"
+        return database_url(self.database)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "ScaleCatalogue":
@@ -110,8 +117,11 @@ def prepare(synthetic: int, skip_load: bool, source: Path, sqlite: bool = True) 
         generation = _prepare_postgres(synthetic, source)
         if sqlite:
             _prepare_sqlite(synthetic, source)
+    loaded_this_run = generation is not None
     if generation is not None:
         asyncio.run(_record(PG_DSN, PG_DATABASE, generation))
+    else:
+        generation = asyncio.run(_recorded(PG_DSN, PG_DATABASE))
     pg_counts, slug, version = asyncio.run(_finish_postgres())
     if pg_counts is None:
         raise SystemExit("the bench database has no catalogue: run without --skip-load")
@@ -121,9 +131,8 @@ def prepare(synthetic: int, skip_load: bool, source: Path, sqlite: bool = True) 
             f"catalogues differ: (titles, synthetic) = {pg_counts} in PostgreSQL,"
             f" {sqlite_counts} in SQLite"
         )
-    recorded = asyncio.run(_recorded(PG_DSN, PG_DATABASE))
     return Catalogue(
-        pg_counts[0], pg_counts[1], slug, version, recorded, loaded_this_run=generation is not None
+        pg_counts[0], pg_counts[1], slug, version, generation, loaded_this_run=loaded_this_run
     )
 
 
@@ -147,33 +156,28 @@ def prepare_scale(
         )
     database = scale_database(synthetic)
     dsn = f"{PG_SERVER}/{database}"
-    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database}"
-    generation = None
+    url = database_url(database)
+    generation, counts = None, None
     if not skip_load:
         counts = asyncio.run(_postgres_counts(dsn))
-        has_slug = counts is not None and asyncio.run(_has_slug(dsn, base.slug))
-        if counts is not None and counts[1] == synthetic and has_slug:
-            print(f"PostgreSQL {database}: {synthetic} synthetic titles already there, migrating")
-            reuse = _migrated(url, source)
-        else:
-            print(f"PostgreSQL {database}: (titles, synthetic) = {counts}: reloading")
-            reuse = False
-        if not reuse:
+        complete = counts is not None and asyncio.run(_has_slug(dsn, base.slug))
+        if not _reusable(f"PostgreSQL {database}", counts, synthetic, url, source, complete):
             asyncio.run(_recreate_postgres(database))
             generation = _timed_seed(
                 url, [(base.synthetic, None), (synthetic - base.synthetic, SCALE_SEED)], source
             )
             asyncio.run(_record(dsn, database, generation))
-    counts = asyncio.run(_postgres_counts(dsn))
-    if counts is None or not asyncio.run(_has_slug(dsn, base.slug)):
-        raise SystemExit(f"{database} lacks the bench catalogue: run without --skip-load")
+    if counts is None or generation is not None:  # not counted yet, or since reloaded
+        counts = asyncio.run(_postgres_counts(dsn))
+        if counts is None or not asyncio.run(_has_slug(dsn, base.slug)):
+            raise SystemExit(f"{database} lacks the bench catalogue: run without --skip-load")
     print(f"PostgreSQL {database}: VACUUM ANALYZE")
     vacuum_seconds = asyncio.run(_vacuum(dsn))
     return ScaleCatalogue(
         database,
         counts[0],
         counts[1],
-        asyncio.run(_recorded(dsn, database)),
+        generation if generation is not None else asyncio.run(_recorded(dsn, database)),
         loaded_this_run=generation is not None,
         vacuum_seconds=vacuum_seconds,
         search_matches=asyncio.run(_search_matches(dsn, search_text)),
@@ -223,25 +227,36 @@ def _migrated(url: str, source: Path) -> bool:
     return result.returncode == 0
 
 
+def _reusable(
+    label: str,
+    counts: tuple[int, int] | None,
+    synthetic: int,
+    url: str,
+    source: Path,
+    complete: bool = True,
+) -> bool:
+    """Whether a database already holding `synthetic` synthetic titles (and whatever
+    else `complete` says) can be kept: then it is migrated to the measured tree."""
+    if counts is not None and counts[1] == synthetic and complete:
+        print(f"{label}: {synthetic} synthetic titles already there, migrating")
+        if _migrated(url, source):
+            return True
+    print(f"{label}: (titles, synthetic) = {counts}: reloading")
+    return False
+
+
 def _prepare_postgres(synthetic: int, source: Path) -> Generation | None:
     """Loads the bench database unless it is already there; how long that took."""
     counts = asyncio.run(_postgres_counts())
-    if counts is not None and counts[1] == synthetic:
-        print(f"PostgreSQL {PG_DATABASE}: {synthetic} synthetic titles already there, migrating")
-        if _migrated(POSTGRES_URL, source):
-            return None
-    print(f"PostgreSQL {PG_DATABASE}: (titles, synthetic) = {counts}: reloading")
+    if _reusable(f"PostgreSQL {PG_DATABASE}", counts, synthetic, POSTGRES_URL, source):
+        return None
     asyncio.run(_recreate_postgres())
     return _timed_seed(POSTGRES_URL, [(synthetic, None)], source)
 
 
 def _prepare_sqlite(synthetic: int, source: Path) -> None:
-    counts = _sqlite_counts()
-    if counts is not None and counts[1] == synthetic:
-        print(f"SQLite {SQLITE_PATH.name}: {synthetic} synthetic titles already there, migrating")
-        if _migrated(SQLITE_URL, source):
-            return
-    print(f"SQLite {SQLITE_PATH.name}: (titles, synthetic) = {counts}: reloading")
+    if _reusable(f"SQLite {SQLITE_PATH.name}", _sqlite_counts(), synthetic, SQLITE_URL, source):
+        return
     SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         SQLITE_PATH.with_name(SQLITE_PATH.name + suffix).unlink(missing_ok=True)
