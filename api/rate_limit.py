@@ -15,7 +15,6 @@ warning is logged (at most once per `WARNING_INTERVAL_SECONDS`), and Redis is
 not asked again for `BACKOFF_SECONDS`.
 """
 
-import hashlib
 import ipaddress
 import logging
 import math
@@ -24,18 +23,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from api.auth import bearer_secret
+from api.keys import hash_secret
+from api.redis_client import fail_fast_redis
 from api.settings import Settings
 
 logger = logging.getLogger("reelgraph.rate_limit")
 
 MAX_MEMORY_CLIENTS = 100_000
-REDIS_TIMEOUT_SECONDS = 0.25
 BACKOFF_SECONDS = 5.0
 WARNING_INTERVAL_SECONDS = 60.0
 
@@ -65,7 +62,7 @@ def client_identity(authorization: str | None, address: str | None) -> str:
     """The bucket of a request: its API key's digest, else its address."""
     secret = bearer_secret(authorization)
     if secret is not None:
-        return "key:" + hashlib.sha256(secret.encode()).hexdigest()
+        return "key:" + hash_secret(secret)
     if address is None:
         return "addr:unknown"
     try:
@@ -155,19 +152,12 @@ class RedisRateLimiter:
         burst: int,
         *,
         prefix: str,
-        timeout: float = REDIS_TIMEOUT_SECONDS,
     ) -> None:
         self.per_minute = per_minute
         self.burst = burst
         self.prefix = prefix
         self._per_ms = per_minute / 60_000
-        # No retries and short timeouts: a slow Redis must cost a request little.
-        self._redis = Redis.from_url(
-            url,
-            socket_connect_timeout=timeout,
-            socket_timeout=timeout,
-            retry=Retry(NoBackoff(), 0),
-        )
+        self._redis = fail_fast_redis(url)
         self._script = self._redis.register_script(_TOKEN_BUCKET)
         self._skip_until = 0.0
         self._warned_at = -math.inf

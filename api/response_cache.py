@@ -21,15 +21,13 @@ from contextvars import ContextVar
 from typing import Any, Protocol
 
 import orjson
-from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
+
+from api.redis_client import fail_fast_redis
 
 logger = logging.getLogger("reelgraph.cache")
 
 LISTS = "lists"
-REDIS_TIMEOUT_SECONDS = 0.25
 
 _recording: ContextVar[set[str] | None] = ContextVar("response_cache_tags", default=None)
 
@@ -145,13 +143,7 @@ class RedisResponseCache:
     def __init__(self, url: str, ttl_seconds: int, prefix: str) -> None:
         self.ttl = ttl_seconds
         self.prefix = prefix
-        # No retries and short timeouts: a slow Redis must cost a request little.
-        self._redis = Redis.from_url(
-            url,
-            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
-            socket_timeout=REDIS_TIMEOUT_SECONDS,
-            retry=Retry(NoBackoff(), 0),
-        )
+        self._redis = fail_fast_redis(url)
 
     async def epoch(self) -> int:
         try:
@@ -185,9 +177,12 @@ class RedisResponseCache:
         tag_keys = [self.prefix + "tag:" + tag for tag in tags]
         try:
             await self._redis.incr(self.prefix + "epoch")
-            for tag_key in tag_keys:
-                bodies = await self._redis.smembers(tag_key)
-                await self._redis.delete(tag_key, *bodies)
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for tag_key in tag_keys:
+                    pipe.smembers(tag_key)
+                bodies = [body for members in await pipe.execute() for body in members]
+            if tag_keys:  # one round trip each, however many tags (setCredits names hundreds)
+                await self._redis.delete(*tag_keys, *bodies)
         except (RedisError, OSError) as error:
             # Entries expire after the TTL, which bounds how stale they can get.
             logger.error("cache invalidation failed: Redis unreachable (%r)", error)
