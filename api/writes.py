@@ -1,5 +1,6 @@
 """What every write that hangs off a title shares."""
 
+from collections.abc import Iterable
 from typing import Any
 
 import strawberry
@@ -31,3 +32,10 @@ def upsert_statement(session: AsyncSession, table: Any) -> Any:
     """INSERT with ON CONFLICT support: both engines have it, each in its dialect."""
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     return (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table)
+
+
+async def ids_by_slug(session: AsyncSession, table: Any, slugs: Iterable[str]) -> dict[str, int]:
+    """The ids of the rows of `table` (genres, people...) with these slugs; absent
+    slugs are simply missing from the answer."""
+    found = await session.execute(select(table.slug, table.id).where(table.slug.in_(set(slugs))))
+    return dict(found.all())

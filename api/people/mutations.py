@@ -1,14 +1,14 @@
 """setCredits: replace a title's cast and crew in one transaction."""
 
 import strawberry
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from api import validation
 from api.auth import require_role
 from api.context import Info
 from api.people.types import Credit
 from api.response_cache import LISTS, person_tag, title_tag
-from api.writes import lock_title, upsert_statement
+from api.writes import ids_by_slug, lock_title, upsert_statement
 from models import ApiKeyRole, CreditRole, Person
 from models import Credit as CreditRow
 from seed.load import slugify
@@ -58,14 +58,7 @@ class CreditMutation:
         ]
         async with info.context.sessions() as session, session.begin():
             pk = await lock_title(session, title_id)
-            slugs = {slug for slug, _ in people}
-            found = dict(
-                (
-                    await session.execute(
-                        select(Person.slug, Person.id).where(Person.slug.in_(slugs))
-                    )
-                ).all()
-            )
+            found = await ids_by_slug(session, Person, (slug for slug, _ in people))
             unknown = sorted({slug for slug, name in people if name is None} - set(found))
             if unknown:
                 raise validation.invalid("credits", f"names unknown people {unknown}")
@@ -78,13 +71,7 @@ class CreditMutation:
                 await session.execute(
                     insert_new, [{"slug": slug, "name": name} for slug, name in new.items()]
                 )
-                found |= dict(
-                    (
-                        await session.execute(
-                            select(Person.slug, Person.id).where(Person.slug.in_(new))
-                        )
-                    ).all()
-                )
+                found |= await ids_by_slug(session, Person, new)
             await session.execute(delete(CreditRow).where(CreditRow.title_id == pk))
             rows = [
                 CreditRow(

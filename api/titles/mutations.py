@@ -15,9 +15,9 @@ from api.arguments import OMITTED
 from api.auth import require_role
 from api.context import Info
 from api.errors import Conflict, NotFound
-from api.ids import decode_id
 from api.response_cache import LISTS, title_tag
 from api.titles.types import Title
+from api.writes import ids_by_slug, title_pk
 from models import ApiKeyRole, Genre, LanguageUse, TitleGenre, TitleKind, TitleLanguage
 from models import Title as TitleRow
 from models.columns import utc_now
@@ -121,13 +121,7 @@ async def _replace_relations(session: AsyncSession, title_id: int, values: dict[
             if rows:
                 await session.execute(insert(TitleLanguage.__table__), rows)
     if "genres" in values:
-        found = dict(
-            (
-                await session.execute(
-                    select(Genre.slug, Genre.id).where(Genre.slug.in_(values["genres"]))
-                )
-            ).all()
-        )
+        found = await ids_by_slug(session, Genre, values["genres"])
         unknown = sorted(set(values["genres"]) - set(found))
         if unknown:
             raise validation.invalid("genres", f"has unknown genre slugs {unknown}")
@@ -171,7 +165,7 @@ class TitleMutation:
     @strawberry.mutation(description="Needs an editor key; refuses a stale `expectedVersion`.")
     async def update_title(self, info: Info, id: strawberry.ID, input: UpdateTitleInput) -> Title:
         await require_role(info, ApiKeyRole.EDITOR)
-        _, pk = decode_id(id, "Title")
+        pk = title_pk(id)
         values = _checked({k: v for k, v in asdict(input).items() if k != "expected_version"})
         columns = {k: v for k, v in values.items() if k not in RELATIONS}
         try:
@@ -205,7 +199,7 @@ class TitleMutation:
     @strawberry.mutation(description="Needs an editor key; returns the deleted title's ID.")
     async def delete_title(self, info: Info, id: strawberry.ID) -> strawberry.ID:
         await require_role(info, ApiKeyRole.EDITOR)
-        _, pk = decode_id(id, "Title")
+        pk = title_pk(id)
         async with info.context.sessions() as session, session.begin():
             deleted = await session.execute(delete(TitleRow).where(TitleRow.id == pk))
         if deleted.rowcount == 0:
