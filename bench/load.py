@@ -221,7 +221,9 @@ def _timed_seed(url: str, steps: list[tuple[int, int | None]], source: Path) -> 
 def _migrated(url: str, source: Path) -> bool:
     """False when the database is at a revision this tree does not know (another --ref)."""
     argv = [sys.executable, "-m", "seed", "--database-url", url, "--migrate-only"]
-    result = subprocess.run(argv, cwd=source, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        argv, cwd=source, capture_output=True, text=True, timeout=SEED_TIMEOUT_SECONDS
+    )
     if result.returncode != 0:
         print(f"  migrating failed, reloading instead: {result.stderr.strip()[-300:]}")
     return result.returncode == 0

@@ -1,7 +1,9 @@
 -- Applied to the bench database only, so PostGraphile gets Reelgraph's search:
--- every word must match (the last one as a prefix), ranked by ts_rank_cd over
--- the weighted search_vector column, ties by id (as api/titles/search.py does).
-CREATE OR REPLACE FUNCTION search_titles(text text) RETURNS SETOF titles
+-- every word must match (the last one as a prefix), the `best` top-ranked
+-- matches read from the title_search_terms index (title_search_top), ranked by
+-- title_search_rank, ties by id (as api/titles/search.py does; migration 0005).
+DROP FUNCTION IF EXISTS search_titles(text);
+CREATE OR REPLACE FUNCTION search_titles(text text, best integer) RETURNS SETOF titles
 LANGUAGE sql STABLE AS $$
   SELECT t.*
   FROM titles AS t,
@@ -9,6 +11,6 @@ LANGUAGE sql STABLE AS $$
          SELECT string_agg(m[1], ' & ') || ':*'
          FROM regexp_matches(lower(search_titles.text), '([[:alnum:]]+)', 'g') AS m
        )) AS q
-  WHERE t.search_vector @@ q
-  ORDER BY ts_rank_cd(t.search_vector, q) DESC, t.id
+  WHERE t.id IN (SELECT title_search_top(q, search_titles.best))
+  ORDER BY title_search_rank(t.search_vector, q) DESC, t.id
 $$;

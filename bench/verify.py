@@ -25,7 +25,7 @@ from bench.workloads import (
 # section, a full browse page, a full search page.
 MINIMUM = {"w1": None, "w2": 50, "w3": 20}
 # Answers that legitimately differ from the reference's in order or content, so only
-# their size is compared: FTS5's bm25 ranks differently from ts_rank_cd, and the scale
+# their size is compared: FTS5's bm25 ranks differently from PostgreSQL, and the scale
 # catalogue has more titles to rank.
 SIZE_ONLY = {("reelgraph-sqlite", "w3"), (SCALE, "w3")}
 

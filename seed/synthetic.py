@@ -8,8 +8,9 @@ seed gives the same rows on every engine and whichever way they are written.
 Rows are written in batches of titles. On PostgreSQL each batch goes in with
 one binary COPY per table (asyncpg's `copy_records_to_table` on the session's
 own connection, so inside its transaction). COPY fires the foreign-key
-triggers and computes the generated `search_vector` column as an INSERT does,
-so no index or constraint is dropped or rebuilt. Elsewhere (SQLite) a batch is
+triggers and the search index's statement trigger (one INSERT of the batch's
+`title_search_terms`) and computes the generated `search_vector` column as an
+INSERT does, so no index or constraint is dropped or rebuilt. Elsewhere (SQLite) a batch is
 one multi-row INSERT per table, which also fires the FTS5 triggers. While a
 batch is written the next one is generated in a worker thread, so memory stays
 at a few batches whatever the catalogue's size.

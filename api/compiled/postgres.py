@@ -31,7 +31,13 @@ from api.response_cache import LISTS, PERSON, TITLE, depends_on
 from api.reviews.loaders import NEWEST_FIRST
 from api.text import truncate
 from api.titles.filters import TitleFilter
-from api.titles.search import SEARCH_LIST, postgres_match, search_terms, tsquery_text
+from api.titles.search import (
+    SEARCH_LIST,
+    postgres_best,
+    postgres_match,
+    search_terms,
+    tsquery_text,
+)
 from api.titles.sorters import ORDERINGS, TitleOrder
 from models import Credit, Offer, Review, Title
 from models.columns import UTCDateTime, utc_now
@@ -250,12 +256,14 @@ class _Compiler:
         query = self.param(lambda variables: _tsquery(text.value(variables)))
         first = self.first(selected, default=20)
         condition, rank = postgres_match(literal_column(query))
+        best = postgres_best(literal_column(query), literal_column(f"{first} + 1"))
         return self.connection(
             selected,
             "Title",
             self.title_field,
             _List(Title, (rank, Title.id), SEARCH_LIST, ()),  # cursors hold positions
-            where=_sql(condition),
+            where=_sql(best),  # enough for the page and hasNextPage
+            every=_sql(condition),
             first=first,
             tag=TITLE_TAG,
         )
@@ -286,8 +294,10 @@ class _Compiler:
         where: str,
         first: str,
         tag: str | None = None,
+        every: str | None = None,
     ) -> Compiled:
-        """A page of `rows` matching `where` (which may name the parent row)."""
+        """A page of `rows` matching `where` (which may name the parent row). When
+        `where` holds only the first rows of the list, `every` holds all of them."""
         table = rows.table
         page = rows.page(where, first)
         cursor = f"json_build_array({rows.cursor_values})"
@@ -322,7 +332,7 @@ class _Compiler:
                     aggregate = _array(edge, f"{table}.ord")
                     return f"(SELECT {aggregate} FROM ({page}) AS {table})", fixes
                 case "totalCount":
-                    return f"(SELECT count(*) FROM {table} WHERE {where})", None
+                    return f"(SELECT count(*) FROM {table} WHERE {every or where})", None
                 case "pageInfo":
                     return self.object("PageInfo", part.fields, page_info_field)
             raise NotCompilable(f"{node_type}Connection.{part.name}")

@@ -16,6 +16,7 @@ from sqlalchemy import (
     bindparam,
     column,
     func,
+    literal,
     literal_column,
     select,
     table,
@@ -30,6 +31,7 @@ SEARCH_LIST = "SEARCH"  # search cursors hold a position in the ranking
 # The SQLite FTS5 index (created by the migrations, not a model).
 _fts = table("title_search", column("rowid"))
 _WORD = regex.compile(r"[\p{L}\p{N}]+")
+_VECTOR: ColumnClause[Any] = literal_column("titles.search_vector")
 
 
 def search_terms(text_: str) -> list[str]:
@@ -56,16 +58,35 @@ def tsquery_text(terms: Sequence[str]) -> str:
 def postgres_match(
     query_text: ColumnElement[str],
 ) -> tuple[ColumnElement[bool], ColumnElement[Any]]:
-    """Titles matching a `tsquery_text`, and a rank where lower sorts first."""
-    query = func.to_tsquery(literal_column("'english'"), query_text)
-    vector: ColumnClause[Any] = literal_column("titles.search_vector")
-    return vector.op("@@")(query), -func.ts_rank_cd(vector, query)
+    """Titles matching a `tsquery_text`, and a rank where lower sorts first
+    (`title_search_rank`, migration 0005: an integer, so ties are exact)."""
+    query = _tsquery(query_text)
+    return _VECTOR.op("@@")(query), -func.title_search_rank(_VECTOR, query)
 
 
-def _matches(dialect: str, terms: Sequence[str]) -> tuple[Select[Any], ColumnElement[Any]]:
-    """Titles matching every term, with a rank where lower sorts first."""
+def postgres_best(
+    query_text: ColumnElement[str], wanted: ColumnElement[int]
+) -> ColumnElement[bool]:
+    """Titles among the `wanted` best matches of a `tsquery_text`: read from the
+    head of the title_search_terms index instead of ranking every match."""
+    best = select(func.title_search_top(_tsquery(query_text), wanted))
+    return literal_column("titles.id").in_(best.scalar_subquery())
+
+
+def _tsquery(query_text: ColumnElement[str]) -> ColumnElement[Any]:
+    return func.to_tsquery(literal_column("'english'"), query_text)
+
+
+def _matches(
+    dialect: str, terms: Sequence[str], wanted: int | None = None
+) -> tuple[Select[Any], ColumnElement[Any]]:
+    """Titles matching every term (the `wanted` best ones, if given), with a rank
+    where lower sorts first."""
     if dialect == "postgresql":
-        condition, rank = postgres_match(bindparam("q", tsquery_text(terms)))
+        query_text = bindparam("q", tsquery_text(terms))
+        condition, rank = postgres_match(query_text)
+        if wanted is not None:
+            condition = postgres_best(query_text, literal(wanted))
         return select(Title).where(condition), rank
     # bm25() is lower for better matches; a name hit weighs ten times a synopsis hit.
     rank = literal_column("bm25(title_search, 10.0, 1.0)")
@@ -83,7 +104,7 @@ async def search_page(
     """Titles ranked best first; one more than `first` is fetched to tell if more exist."""
     if not terms:
         return [], False
-    stmt, rank = _matches(session.bind.dialect.name, terms)
+    stmt, rank = _matches(session.bind.dialect.name, terms, wanted=offset + first + 1)
     stmt = stmt.order_by(rank, Title.id).limit(first + 1).offset(offset)
     rows: list[Title] = list((await session.execute(stmt)).scalars())
     return rows[:first], len(rows) > first
