@@ -18,8 +18,9 @@ so the best titles for a word are the head of an index:
   the sum of its scores over the lexemes with that prefix.
 - `title_search_top(query, wanted)`: the ids of the `wanted` best matches.
   Reads each lexeme's head (a threshold algorithm: deeper until no unread title
-  can beat the `wanted`-th best read one); several words, or too many lexemes
-  for a prefix, rank every match with the GIN index instead.
+  can beat the `wanted`-th best read one). Several words, a prefix of more than
+  64 lexemes, or no answer after reading 4,096 deep: every match is ranked, as
+  before this revision (the GIN index finds them).
 """
 
 from collections.abc import Sequence
