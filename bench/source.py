@@ -49,7 +49,8 @@ def _git(*args: str) -> str:
 
 def _working_tree() -> str:
     commit = _git("rev-parse", "--short", "HEAD").strip()
-    dirty = _git("status", "--porcelain", "--", "api", "models", "seed", "migrations")
+    measured = ("api", "models", "seed", "migrations", "bench", ":(exclude)bench/RESULTS.md")
+    dirty = _git("status", "--porcelain", "--", *measured)
     if not dirty:
         return f"commit `{commit}` (working tree, clean)"
     changed = sorted({line[3:].split("/")[0] + "/" for line in dirty.splitlines()})
