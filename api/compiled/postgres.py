@@ -39,6 +39,7 @@ from api.titles.search import (
     tsquery_text,
 )
 from api.titles.sorters import ORDERINGS, TitleOrder
+from api.titles.types import shown_rating
 from models import Credit, Offer, Review, Title
 from models.columns import UTCDateTime, utc_now
 
@@ -632,4 +633,4 @@ def _cursor(list_name: str) -> Convert:
 
 
 def _critic_rating(value: Any, _variables: Variables) -> float | None:
-    return None if value is None else round(float(value), 2)
+    return shown_rating(None if value is None else float(value))

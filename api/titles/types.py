@@ -25,6 +25,11 @@ from models import Title as TitleRow
 strawberry.enum(TitleKind)
 
 
+def shown_rating(mean: float | None) -> float | None:
+    """criticRating as clients see it: the stored mean to two decimals."""
+    return None if mean is None else round(mean, 2)
+
+
 @strawberry.type
 class Genre:
     slug: str
@@ -71,7 +76,7 @@ class Title(Node):
             original_language=row.original_language,
             synopsis=Blurb(full=row.synopsis) if row.synopsis else None,
             version=row.version,
-            critic_rating=None if row.critic_rating is None else round(row.critic_rating, 2),
+            critic_rating=shown_rating(row.critic_rating),
         )
 
     @strawberry.field
