@@ -17,13 +17,13 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from strawberry import Schema
 
-from api.compiled import CompiledQueries
 from api.errors import INTERNAL_MESSAGE, ErrorCode, error_body
 from api.graphiql import STATIC_DIR
 from api.graphql_view import GRAPHQL_PATH, STATIC_PATH, GraphQLEndpoint
 from api.limits import DocumentLimits
 from api.middleware import RateLimit, RequestLimits
 from api.persisted_queries import PersistedQueries, load_safelist
+from api.planning.plans import QueryPlans
 from api.rate_limit import RateLimiter, create_rate_limiter
 from api.reads import autocommit
 from api.response_cache import MemoryResponseCache, RedisResponseCache, ResponseCache
@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         graphiql=settings.graphiql,
         persisted=create_persisted_queries(settings),
         cache=create_response_cache(settings),
-        compiled=create_compiled_queries(settings, schema, reads),
+        plans=create_query_plans(settings, schema, reads),
         http_max_age=settings.http_cache_max_age,
         max_tokens=settings.max_query_tokens,
     )
@@ -124,14 +124,12 @@ def create_response_cache(settings: Settings) -> ResponseCache | None:
     return MemoryResponseCache(settings.response_cache_seconds, settings.response_cache_max_entries)
 
 
-def create_compiled_queries(
+def create_query_plans(
     settings: Settings, schema: Schema, engine: AsyncEngine
-) -> CompiledQueries | None:
-    if not settings.compiled_queries or engine.dialect.name != "postgresql":
+) -> QueryPlans | None:
+    if not settings.compiled_queries:
         return None
-    limits = DocumentLimits.from_settings(settings)
-    tagged = settings.response_cache_seconds > 0
-    return CompiledQueries(schema._schema, engine, limits, tagged=tagged)
+    return QueryPlans(schema, engine, DocumentLimits.from_settings(settings))
 
 
 def create_persisted_queries(settings: Settings) -> PersistedQueries:

@@ -1,22 +1,24 @@
 """Relay connection types shared by every paginated list."""
 
-from collections.abc import Callable, Hashable
-from typing import Any, Generic, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import strawberry
-from strawberry.dataloader import DataLoader
 
-from api.pagination import (
-    CountFn,
-    CountKey,
-    Cursor,
-    Ordering,
-    Page,
-    PageKey,
-    validate_first,
-)
+from api.planning.pages import encode_cursor
 
 NodeT = TypeVar("NodeT")
+CountFn = Callable[[], Awaitable[int]]
+
+
+class Cursor(NamedTuple):
+    """A row's place in its list, encoded only if a client asks for the cursor."""
+
+    list_name: str
+    values: tuple[Any, ...]
+
+    def encode(self) -> str:
+        return encode_cursor(self.list_name, self.values)
 
 
 @strawberry.type
@@ -51,35 +53,16 @@ class Connection(Generic[NodeT]):
         return await self.count()
 
     @classmethod
-    def from_page(
-        cls, page: Page[Any], to_node: Callable[[Any], NodeT], count: CountFn
-    ) -> "Connection[NodeT]":
-        edges = [Edge(node=to_node(row), position=cursor) for row, cursor in page.rows]
+    def of(
+        cls, rows: list[tuple[Any, Cursor]], has_next: bool, has_previous: bool, count: CountFn
+    ) -> "Connection[Any]":
         return cls(
-            edges=edges,
+            edges=[Edge(node=node, position=position) for node, position in rows],
             page_info=PageInfo(
-                has_next_page=page.has_next_page,
-                has_previous_page=page.has_previous_page,
-                start_cursor=page.rows[0][1].encode() if page.rows else None,
-                end_cursor=page.rows[-1][1].encode() if page.rows else None,
+                has_next_page=has_next,
+                has_previous_page=has_previous,
+                start_cursor=rows[0][1].encode() if rows else None,
+                end_cursor=rows[-1][1].encode() if rows else None,
             ),
             count=count,
         )
-
-
-async def load_connection(
-    pages: DataLoader[PageKey, Page[Any]],
-    counts: DataLoader[CountKey, int],
-    ordering: Ordering,
-    parent_id: int,
-    first: int | None,
-    after: str | None,
-    to_node: Callable[[Any], NodeT],
-    default_first: int,
-    scope: Hashable = None,
-) -> Connection[NodeT]:
-    """Resolve a nested connection (a parent's reviews, credits...) through loaders."""
-    size = validate_first(default_first if first is None else first)
-    cursor = ordering.decode_cursor(after) if after is not None else None
-    page = await pages.load(PageKey(parent_id, size, cursor, scope))
-    return Connection.from_page(page, to_node, lambda: counts.load(CountKey(parent_id, scope)))

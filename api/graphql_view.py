@@ -1,9 +1,9 @@
 """The GraphQL HTTP endpoint: strawberry's view plus what clients' caches need.
 
 Before strawberry runs an operation this view resolves persisted queries, answers
-read queries from the response cache, then from a compiled plan (one SQL
-statement, api/compiled/) when the document has one, and afterwards stores the
-response with the tags it recorded, and learns a plan for the document. GET
+read queries from the response cache, then by plan (one SQL statement,
+api/planning/), and afterwards stores the response with the tags it recorded.
+Strawberry runs mutations, and reads a plan leaves to it (errors in arguments). GET
 responses to queries carry an ETag and Cache-Control, and a matching
 If-None-Match gets 304 Not Modified.
 """
@@ -26,12 +26,12 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.schema import BaseSchema
 from strawberry.types import ExecutionResult
 
-from api.compiled import CompiledQueries
 from api.context import Context
 from api.errors import ApiError, ErrorCode, classify, error_body
 from api.graphiql import render_page
 from api.limits import parse_limited
 from api.persisted_queries import PersistedQueries
+from api.planning.plans import QueryPlans
 from api.reads import RequestReads
 from api.response_cache import ResponseCache, cache_key, recording
 
@@ -57,7 +57,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         graphiql: bool,
         persisted: PersistedQueries,
         cache: ResponseCache | None,
-        compiled: CompiledQueries | None,
+        plans: QueryPlans | None,
         http_max_age: int,
         max_tokens: int,
     ) -> None:
@@ -66,7 +66,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         self.read_engine = read_engine
         self.persisted = persisted
         self.cache = cache
-        self.compiled = compiled
+        self.plans = plans
         self.http_max_age = http_max_age
         self.max_tokens = max_tokens
 
@@ -97,12 +97,11 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             if cached is not None:
                 return self._http_cached(request, Response(cached, media_type="application/json"))
             epoch = await self.cache.epoch()
-        compiled = self.compiled if is_query else None
-        plan = None if compiled is None else compiled.plan(str(query), operation.operation_name)
+        plans = self.plans if is_query else None
         with recording() as tags:
             body = None
-            if compiled is not None and plan is not None:
-                body = await compiled.execute(plan, operation.variables)
+            if plans is not None:
+                body = await plans.answer(str(query), operation.operation_name, operation.variables)
             if body is None:
                 response = await self._run(request)
             else:
@@ -111,8 +110,6 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             return response
         if self.cache is not None and key is not None:
             await self.cache.put(key, bytes(response.body), tags, epoch)
-        if compiled is not None and plan is None:
-            compiled.learn(str(query), operation.operation_name)
         return self._http_cached(request, response)
 
     def _http_cached(self, request: Request, response: Response) -> Response:
@@ -133,6 +130,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         context = Context(
             sessions=self.sessions,
             reads=RequestReads(self.read_engine),
+            dialect=self.read_engine.dialect.name,
             request=request,
             response=response,
             cache=self.cache,
@@ -224,7 +222,7 @@ def _operation_type(
     query: str, operation_name: str | None, max_tokens: int
 ) -> OperationType | None:
     try:
-        # The document cache QueryLimits and compiled plans parse through, too.
+        # The document cache QueryLimits and query plans parse through, too.
         operation = get_operation_ast(parse_limited(query, max_tokens), operation_name)
     except GraphQLError:
         return None

@@ -64,7 +64,7 @@ from graphql.utilities import get_operation_ast, value_from_ast_untyped
 from strawberry.extensions import SchemaExtension
 
 from api.errors import ErrorCode
-from api.pagination import MAX_FIRST
+from api.planning.pages import MAX_FIRST
 from api.settings import Settings
 
 LIST_ESTIMATE = 10

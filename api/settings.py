@@ -44,8 +44,8 @@ class Settings(BaseSettings):
     response_cache_key_prefix: str = Field(default="reelgraph:cache:", min_length=1, max_length=100)
     # Cache-Control max-age of GET answers to queries (browsers and CDNs).
     http_cache_max_age: int = Field(default=60, ge=0, le=86_400)
-    # PostgreSQL only: answer a read query strawberry has answered before with one SQL
-    # statement (api/compiled/).
+    # Answer read queries by plan, one SQL statement each (api/planning/); false: every
+    # query runs through strawberry's reference resolvers.
     compiled_queries: bool = True
     # Persisted queries (api/persisted_queries.py): the safelist, and whether only it runs.
     persisted_queries_file: Path | None = None

@@ -1,12 +1,14 @@
 """SQL conditions and argument parsing for offers, shared with the title filters."""
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_
 
 from api.codes import normalize_region
 from api.errors import BadUserInput
-from models import STREAMING_MONETIZATIONS, Offer
+from api.planning.pages import Row
+from models import STREAMING_MONETIZATIONS
 
 
 def parse_region(value: str, argument: str = "region") -> str:
@@ -19,19 +21,19 @@ def parse_region(value: str, argument: str = "region") -> str:
     return region
 
 
-def available_now(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
+def available_now(offer: Row, now: ColumnElement[datetime]) -> ColumnElement[bool]:
     return and_(
-        or_(Offer.available_from.is_(None), Offer.available_from <= now),
-        or_(Offer.available_until.is_(None), Offer.available_until > now),
+        or_(offer.c.available_from.is_(None), offer.c.available_from <= now),
+        or_(offer.c.available_until.is_(None), offer.c.available_until > now),
     )
 
 
 def streamable_in(
-    region: str | ColumnElement[str], now: datetime | ColumnElement[datetime]
+    offer: Row, region: ColumnElement[Any], now: ColumnElement[datetime]
 ) -> ColumnElement[bool]:
     """Offers that let a viewer in `region` stream the title right now."""
     return and_(
-        Offer.region == region,
-        Offer.monetization.in_(STREAMING_MONETIZATIONS),
-        available_now(now),
+        offer.c.region == region,
+        offer.c.monetization.in_(sorted(STREAMING_MONETIZATIONS, key=lambda m: m.value)),
+        available_now(offer, now),
     )

@@ -1,26 +1,32 @@
 """Root fields for providers."""
 
-import strawberry
-from sqlalchemy import select
+from typing import Any
 
-from api.arguments import OMITTED, given
-from api.context import Info
+import strawberry
+from sqlalchemy import select, true
+
 from api.offers.filters import parse_region
-from api.offers.types import Provider
-from api.response_cache import LISTS, depends_on
-from models import Offer
-from models import Provider as ProviderRow
+from api.offers.types import OFFERS, Provider
+from api.planning.declare import NO_DEFAULT, planned
+from api.planning.fields import Args, Many
+from api.planning.pages import Row, SortKey
+
+
+def _offered_in(_parent: Row | None, provider: Row, args: Args) -> Any:
+    if args.shape("region", lambda region: region is None):
+        return true()
+    region = args.param("region", parse_region)
+    return provider.c.id.in_(select(OFFERS.c.provider_id).where(OFFERS.c.region == region))
 
 
 @strawberry.type
 class ProviderQuery:
-    @strawberry.field(description="All providers, or those with offers in `region`.")
-    async def providers(self, info: Info, region: str | None = OMITTED) -> list[Provider]:
-        depends_on(LISTS)
-        stmt = select(ProviderRow).order_by(ProviderRow.name, ProviderRow.id)
-        if given(region) is not None:
-            offered = select(Offer.provider_id).where(Offer.region == parse_region(region))
-            stmt = stmt.where(ProviderRow.id.in_(offered))
-        async with info.context.reads() as session:
-            rows = (await session.execute(stmt)).scalars().all()
-        return [Provider.from_row(row) for row in rows]
+    providers: list[Provider] = planned(
+        Many(
+            lambda _: Provider,
+            _offered_in,
+            (SortKey(lambda row: row.c.name), SortKey(lambda row: row.c.id)),
+        ),
+        {"region": (str | None, NO_DEFAULT)},
+        description="All providers, or those with offers in `region`.",
+    )

@@ -6,9 +6,10 @@ from typing import Self
 
 import strawberry
 
-from api.ids import encode_id
 from api.node import Node
-from api.response_cache import depends_on, title_tag
+from api.planning.declare import column, entity, loaded, node_id, planned
+from api.planning.fields import One, Value
+from api.response_cache import TITLE
 from models import Monetization, VideoQuality
 from models import Offer as OfferRow
 from models import Provider as ProviderRow
@@ -16,16 +17,20 @@ from models import Provider as ProviderRow
 strawberry.enum(Monetization, description="How a viewer pays for an offer.")
 strawberry.enum(VideoQuality)
 
+OFFERS = OfferRow.__table__  # type: ignore[attr-defined]
+PROVIDERS = ProviderRow.__table__  # type: ignore[attr-defined]
+
 
 @strawberry.type
+@entity(PROVIDERS)
 class Provider(Node):
-    slug: str
-    name: str
+    id: strawberry.ID = node_id("Provider")
+    slug: str = column("slug")
+    name: str = column("name")
 
     @classmethod
     def from_row(cls, row: ProviderRow) -> Self:
-        assert row.id is not None
-        return cls(id=strawberry.ID(encode_id("Provider", row.id)), slug=row.slug, name=row.name)
+        return loaded(cls, row)
 
 
 @strawberry.type
@@ -34,30 +39,28 @@ class Money:
     currency: str = strawberry.field(description="ISO 4217 code")
 
 
+def _money(value: tuple[Decimal | None, str | None]) -> Money | None:
+    amount, currency = value
+    return None if amount is None or currency is None else Money(amount=amount, currency=currency)
+
+
 @strawberry.type(description="Where and how a title can be watched in a region.")
+@entity(OFFERS, tags=lambda row: [(TITLE, row.c.title_id)])
 class Offer:
-    provider: Provider
-    region: str = strawberry.field(description="ISO 3166-1 alpha-2, upper case")
-    monetization: Monetization
-    quality: VideoQuality | None
-    price: Money | None = strawberry.field(description="null for SUBSCRIPTION, FREE and ADS")
-    url: str
-    available_from: datetime | None
-    available_until: datetime | None
+    provider: Provider = planned(
+        One(lambda _: Provider, lambda offer, provider, _: provider.c.id == offer.c.provider_id)
+    )
+    region: str = column("region", description="ISO 3166-1 alpha-2, upper case")
+    monetization: Monetization = column("monetization")
+    quality: VideoQuality | None = column("quality")
+    price: Money | None = planned(
+        Value(lambda row, _: (row.c.price, row.c.currency), _money),
+        description="null for SUBSCRIPTION, FREE and ADS",
+    )
+    url: str = column("url")
+    available_from: datetime | None = column("available_from")
+    available_until: datetime | None = column("available_until")
 
     @classmethod
-    def from_row(cls, offer: OfferRow, provider: ProviderRow) -> Self:
-        depends_on(title_tag(offer.title_id))
-        price = None
-        if offer.price is not None and offer.currency is not None:
-            price = Money(amount=offer.price, currency=offer.currency)
-        return cls(
-            provider=Provider.from_row(provider),
-            region=offer.region,
-            monetization=offer.monetization,
-            quality=offer.quality,
-            price=price,
-            url=offer.url,
-            available_from=offer.available_from,
-            available_until=offer.available_until,
-        )
+    def from_row(cls, offer: OfferRow, _provider: ProviderRow | None = None) -> Self:
+        return loaded(cls, offer)

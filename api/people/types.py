@@ -1,19 +1,20 @@
-"""GraphQL types for people and their credits."""
+"""GraphQL types for people and their credits, and the orders credits are listed in."""
 
 from typing import TYPE_CHECKING, Annotated, Self
 
 import strawberry
+from sqlalchemy import select
 
-from api.arguments import OMITTED, given
-from api.connection import Connection, load_connection
-from api.context import Info
-from api.ids import encode_id
+from api.connection import Connection
 from api.node import Node
-from api.people.loaders import NEWEST_TITLES_FIRST
-from api.response_cache import depends_on, person_tag, title_tag
+from api.planning.declare import NO_DEFAULT, column, entity, loaded, node_id, planned
+from api.planning.fields import Keyset, One, Paged
+from api.planning.pages import Ordering, SortKey
+from api.response_cache import PERSON, TITLE
 from models import Credit as CreditRow
 from models import CreditRole
 from models import Person as PersonRow
+from models import Title as TitleRow
 
 if TYPE_CHECKING:
     from api.titles.types import Title
@@ -22,67 +23,71 @@ strawberry.enum(CreditRole)
 
 LazyTitle = Annotated["Title", strawberry.lazy("api.titles.types")]
 
+PEOPLE = PersonRow.__table__  # type: ignore[attr-defined]
+CREDITS = CreditRow.__table__  # type: ignore[attr-defined]
+TITLES = TitleRow.__table__  # type: ignore[attr-defined]
+
+BILLING_ORDER = Ordering(
+    "CREDITS", (SortKey(lambda row: row.c.position), SortKey(lambda row: row.c.id))
+)
+NEWEST_TITLES_FIRST = Ordering(
+    "FILMOGRAPHY",
+    (
+        SortKey(
+            lambda credit: (
+                select(TITLES.c.year).where(TITLES.c.id == credit.c.title_id).scalar_subquery()
+            ),
+            descending=True,
+            nullable=True,
+        ),
+        SortKey(lambda row: row.c.id),
+    ),
+)
+PAGE = (int | None, 20)
+AFTER = (str | None, NO_DEFAULT)
+
+
+def _title() -> type:
+    from api.titles.types import Title
+
+    return Title
+
 
 @strawberry.type
+@entity(PEOPLE, tags=lambda row: [(PERSON, row.c.id)])
 class Person(Node):
-    slug: str
-    name: str
-    pk: strawberry.Private[int]
+    id: strawberry.ID = node_id("Person")
+    slug: str = column("slug")
+    name: str = column("name")
+    credits: Connection["Credit"] = planned(
+        Paged(
+            lambda _: Credit,
+            lambda person, credit, _: credit.c.person_id == person.c.id,
+            Keyset(lambda _: NEWEST_TITLES_FIRST),
+            default_first=20,
+        ),
+        {"first": PAGE, "after": AFTER},
+        description="Credits on titles, newest title first.",
+    )
 
     @classmethod
     def from_row(cls, row: PersonRow) -> Self:
-        assert row.id is not None
-        depends_on(person_tag(row.id))
-        return cls(
-            id=strawberry.ID(encode_id("Person", row.id)), pk=row.id, slug=row.slug, name=row.name
-        )
-
-    @strawberry.field(description="Credits on titles, newest title first.")
-    async def credits(
-        self, info: Info, first: int | None = 20, after: str | None = OMITTED
-    ) -> Connection["Credit"]:
-        people = info.context.loaders.people
-        return await load_connection(
-            people.credits_by_person,
-            people.credit_count_by_person,
-            NEWEST_TITLES_FIRST,
-            self.pk,
-            first,
-            given(after),
-            Credit.from_row,
-            default_first=20,
-        )
+        return loaded(cls, row)
 
 
 @strawberry.type
+@entity(CREDITS, tags=lambda row: [(TITLE, row.c.title_id), (PERSON, row.c.person_id)])
 class Credit:
-    role: CreditRole
-    character: str | None
-    order: int = strawberry.field(description="Billing order on the title, from 0.")
-    person_id: strawberry.Private[int]
-    title_id: strawberry.Private[int]
+    role: CreditRole = column("role")
+    character: str | None = column("character")
+    order: int = column("position", description="Billing order on the title, from 0.")
+    person: Person = planned(
+        One(lambda _: Person, lambda credit, person, _: person.c.id == credit.c.person_id)
+    )
+    title: LazyTitle = planned(
+        One(lambda _: _title(), lambda credit, title, _: title.c.id == credit.c.title_id)
+    )
 
     @classmethod
     def from_row(cls, row: CreditRow) -> Self:
-        depends_on(title_tag(row.title_id), person_tag(row.person_id))
-        return cls(
-            role=row.role,
-            character=row.character,
-            order=row.position,
-            person_id=row.person_id,
-            title_id=row.title_id,
-        )
-
-    @strawberry.field
-    async def person(self, info: Info) -> Person:
-        row = await info.context.loaders.people.by_id.load(self.person_id)
-        assert row is not None  # a foreign key guarantees it
-        return Person.from_row(row)
-
-    @strawberry.field
-    async def title(self, info: Info) -> LazyTitle:
-        from api.titles.types import Title
-
-        row = await info.context.loaders.titles.by_id.load(self.title_id)
-        assert row is not None
-        return Title.from_row(row)
+        return loaded(cls, row)

@@ -1,15 +1,20 @@
 """`TitleFilter`: the input and the SQL it becomes."""
 
-from datetime import datetime
+from typing import Any
 
 import strawberry
 from sqlalchemy import ColumnElement, and_, exists, select, true
 
 from api.errors import BadUserInput
 from api.offers.filters import available_now, parse_region, streamable_in
-from models import Genre, Offer, Provider, Title, TitleGenre, TitleKind
+from api.offers.types import OFFERS, PROVIDERS
+from api.planning.fields import Args
+from api.planning.pages import Row
+from models import Genre, TitleGenre, TitleKind
 
 YEAR_RANGE = range(1870, 2101)
+GENRES = Genre.__table__
+TITLE_GENRES = TitleGenre.__table__
 
 
 @strawberry.input
@@ -30,40 +35,61 @@ class TitleFilter:
         "(in the `streamableIn` region and streamable, when that is given).",
     )
 
-    def condition(self, now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
-        conditions: list[ColumnElement[bool]] = []
-        if self.kind is not None:
-            conditions.append(Title.kind == self.kind)
-        if self.genres is not None:
-            tagged = (
-                select(TitleGenre.title_id)
-                .join(Genre, Genre.id == TitleGenre.genre_id)
-                .where(Genre.slug.in_(self.genres))
-            )
-            conditions.append(Title.id.in_(tagged))
-        for argument, bound in (("yearFrom", self.year_from), ("yearTo", self.year_to)):
-            if bound is not None and bound not in YEAR_RANGE:
-                raise BadUserInput(
-                    f"`{argument}` must be between {YEAR_RANGE.start} and {YEAR_RANGE.stop - 1}, "
-                    f"got {bound}.",
-                    argument=argument,
-                )
-        if self.year_from is not None:
-            conditions.append(Title.year >= self.year_from)
-        if self.year_to is not None:
-            conditions.append(Title.year <= self.year_to)
-        if self.streamable_in is not None or self.providers is not None:
-            conditions.append(self._offered(now))
-        return and_(true(), *conditions)
 
-    def _offered(self, now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
-        offer = (
-            streamable_in(parse_region(self.streamable_in, "streamableIn"), now)
-            if self.streamable_in is not None
-            else available_now(now)
+def _given(chosen: TitleFilter | None) -> frozenset[str]:
+    """The filter's shape: which of its fields are set."""
+    if chosen is None:
+        return frozenset()
+    return frozenset(name for name, value in vars(chosen).items() if value is not None)
+
+
+def _year(argument: str, attribute: str) -> Any:
+    def check(chosen: TitleFilter) -> int:
+        bound: int = getattr(chosen, attribute)
+        if bound not in YEAR_RANGE:
+            raise BadUserInput(
+                f"`{argument}` must be between {YEAR_RANGE.start} and {YEAR_RANGE.stop - 1}, "
+                f"got {bound}.",
+                argument=argument,
+            )
+        return bound
+
+    return check
+
+
+def matching(_parent: Row | None, title: Row, args: Args) -> ColumnElement[bool]:
+    """The titles `filter` keeps (every title without one)."""
+    given = args.shape("filter", _given)
+    conditions: list[ColumnElement[bool]] = []
+    if "kind" in given:
+        conditions.append(title.c.kind == args.param("filter", lambda f: f.kind, title.c.kind.type))
+    if "genres" in given:
+        tagged = (
+            select(TITLE_GENRES.c.title_id)
+            .join(GENRES, GENRES.c.id == TITLE_GENRES.c.genre_id)
+            .where(args.among(GENRES.c.slug, "filter", lambda f: f.genres))
         )
-        stmt = select(Offer.id).where(Offer.title_id == Title.id, offer)
-        if self.providers is not None:
-            chosen = select(Provider.id).where(Provider.slug.in_(self.providers))
-            stmt = stmt.where(Offer.provider_id.in_(chosen))
-        return exists(stmt)
+        conditions.append(title.c.id.in_(tagged))
+    if "year_from" in given:
+        conditions.append(title.c.year >= args.param("filter", _year("yearFrom", "year_from")))
+    if "year_to" in given:
+        conditions.append(title.c.year <= args.param("filter", _year("yearTo", "year_to")))
+    if "streamable_in" in given or "providers" in given:
+        conditions.append(_offered(title, args, given))
+    return and_(true(), *conditions)
+
+
+def _offered(title: Row, args: Args, given: frozenset[str]) -> ColumnElement[bool]:
+    offer = OFFERS.alias()
+    if "streamable_in" in given:
+        region = args.param("filter", lambda f: parse_region(f.streamable_in, "streamableIn"))
+        condition = streamable_in(offer, region, args.now())
+    else:
+        condition = available_now(offer, args.now())
+    stmt = select(offer.c.id).where(offer.c.title_id == title.c.id, condition)
+    if "providers" in given:
+        chosen = select(PROVIDERS.c.id).where(
+            args.among(PROVIDERS.c.slug, "filter", lambda f: f.providers)
+        )
+        stmt = stmt.where(offer.c.provider_id.in_(chosen))
+    return exists(stmt)

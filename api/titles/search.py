@@ -5,33 +5,31 @@ words, each quoted (SQLite FTS5) or passed as a plain lexeme (PostgreSQL), so
 operators, quotes, `%` or NUL in the input only ever match literally or not at all.
 """
 
+import functools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import regex
 from sqlalchemy import (
-    ColumnClause,
     ColumnElement,
-    Select,
-    bindparam,
+    FromClause,
+    Integer,
     column,
+    false,
     func,
-    literal,
     literal_column,
     select,
     table,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import BadUserInput
-from models import Title
+from api.planning.fields import Args
+from api.planning.pages import Row, SortKey, position_after, validate_first
 
 MAX_SEARCH_LENGTH = 200
 SEARCH_LIST = "SEARCH"  # search cursors hold a position in the ranking
-# The SQLite FTS5 index (created by the migrations, not a model).
-_fts = table("title_search", column("rowid"))
 _WORD = regex.compile(r"[\p{L}\p{N}]+")
-_VECTOR: ColumnClause[Any] = literal_column("titles.search_vector")
 
 
 def search_terms(text_: str) -> list[str]:
@@ -43,7 +41,7 @@ def search_terms(text_: str) -> list[str]:
     return _WORD.findall(text_.lower())
 
 
-def _fts5_query(terms: Sequence[str]) -> str:
+def fts5_query(terms: Sequence[str]) -> str:
     # The last word is a prefix, so results appear while the user is typing.
     quoted = [f'"{term}"' for term in terms]
     return " ".join(quoted) + "*"
@@ -55,64 +53,80 @@ def tsquery_text(terms: Sequence[str]) -> str:
     return " & ".join(words)
 
 
-def postgres_match(
-    query_text: ColumnElement[str],
-) -> tuple[ColumnElement[bool], ColumnElement[Any]]:
-    """Titles matching a `tsquery_text`, and a rank where lower sorts first
-    (`title_search_rank`, migration 0005: an integer, so ties are exact)."""
-    query = _tsquery(query_text)
-    return _VECTOR.op("@@")(query), -func.title_search_rank(_VECTOR, query)
+def _query_text(dialect: str) -> Any:
+    compose = tsquery_text if dialect == "postgresql" else fts5_query
+    return lambda text: compose(search_terms(text))
 
 
-def postgres_best(
-    query_text: ColumnElement[str], wanted: ColumnElement[int]
-) -> ColumnElement[bool]:
-    """Titles among the `wanted` best matches of a `tsquery_text`: read from the
-    head of the title_search_terms index instead of ranking every match."""
-    best = select(func.title_search_top(_tsquery(query_text), wanted))
-    return literal_column("titles.id").in_(best.scalar_subquery())
+@functools.lru_cache(maxsize=256)
+def _fts(row: Row) -> FromClause:
+    """The SQLite FTS5 index of `row`'s titles (created by the migrations, not a model)."""
+    return table("title_search", column("rowid"), column("title_search")).alias(f"{row.name}_fts")
 
 
-def _tsquery(query_text: ColumnElement[str]) -> ColumnElement[Any]:
-    return func.to_tsquery(literal_column("'english'"), query_text)
+def _tsquery(args: Args) -> ColumnElement[Any]:
+    query = args.param("text", _query_text("postgresql"))
+    return func.to_tsquery(literal_column("'english'"), query)
 
 
-def _matches(
-    dialect: str, terms: Sequence[str], wanted: int | None = None
-) -> tuple[Select[Any], ColumnElement[Any]]:
-    """Titles matching every term (the `wanted` best ones, if given), with a rank
-    where lower sorts first."""
-    if dialect == "postgresql":
-        query_text = bindparam("q", tsquery_text(terms))
-        condition, rank = postgres_match(query_text)
-        if wanted is not None:
-            condition = postgres_best(query_text, literal(wanted))
-        return select(Title).where(condition), rank
-    # bm25() is lower for better matches; a name hit weighs ten times a synopsis hit.
-    rank = literal_column("bm25(title_search, 10.0, 1.0)")
-    stmt = (
-        select(Title)
-        .join(_fts, _fts.c.rowid == Title.id)
-        .where(literal_column("title_search").op("MATCH")(bindparam("q", _fts5_query(terms))))
+def _vector(row: Row) -> ColumnElement[Any]:
+    return literal_column(f"{row.name}.search_vector")
+
+
+def _has_terms(args: Args) -> bool:
+    return bool(args.shape("text", lambda text: bool(search_terms(text))))
+
+
+def matching(_parent: Row | None, row: Row, args: Args) -> ColumnElement[bool]:
+    """Every title matching the search text (`search`'s totalCount)."""
+    if not _has_terms(args):
+        return false()
+    if args.dialect == "postgresql":
+        return _vector(row).op("@@")(_tsquery(args))
+    return _fts(row).c.title_search.op("MATCH")(args.param("text", _query_text("sqlite")))
+
+
+def best_matching(parent: Row | None, row: Row, args: Args) -> ColumnElement[bool]:
+    """On PostgreSQL, only the titles a page needs: read from the head of the
+    title_search_terms index (migration 0005) instead of ranking every match."""
+    if args.dialect != "postgresql" or not _has_terms(args):
+        return matching(parent, row, args)
+    first = args.param(
+        "first", lambda first: validate_first(20 if first is None else first), Integer()
     )
-    return stmt, rank
+    offset = args.param("after", lambda after: position_after(SEARCH_LIST, after), Integer())
+    best = select(func.title_search_top(_tsquery(args), offset + first + 1))
+    return row.c.id.in_(best.scalar_subquery())
 
 
-async def search_page(
-    session: AsyncSession, terms: Sequence[str], first: int, offset: int
-) -> tuple[list[Title], bool]:
-    """Titles ranked best first; one more than `first` is fetched to tell if more exist."""
-    if not terms:
-        return [], False
-    stmt, rank = _matches(session.bind.dialect.name, terms, wanted=offset + first + 1)
-    stmt = stmt.order_by(rank, Title.id).limit(first + 1).offset(offset)
-    rows: list[Title] = list((await session.execute(stmt)).scalars())
-    return rows[:first], len(rows) > first
+@dataclass(frozen=True)
+class Ranked:
+    """Best match first (rank ties by id); cursors hold positions in the ranking."""
 
+    def name(self, args: Args) -> str:
+        return SEARCH_LIST
 
-async def search_count(session: AsyncSession, terms: Sequence[str]) -> int:
-    if not terms:
-        return 0
-    stmt, _ = _matches(session.bind.dialect.name, terms)
-    counted = stmt.with_only_columns(func.count()).select_from(Title)
-    return int(await session.scalar(counted) or 0)
+    def keys(self, row: Row, args: Args) -> list[tuple[SortKey, ColumnElement[Any]]]:
+        if not _has_terms(args):
+            return [(SortKey(lambda row: row.c.id), row.c.id)]
+        if args.dialect == "postgresql":
+            # title_search_rank (migration 0005) is an integer, so ties are exact.
+            rank: ColumnElement[Any] = -func.title_search_rank(_vector(row), _tsquery(args))
+        else:  # bm25() is lower for better matches; a name hit weighs ten times a synopsis hit
+            rank = func.bm25(_fts(row).c.title_search, 10.0, 1.0)
+        return [(SortKey(lambda _: rank), rank), (SortKey(lambda row: row.c.id), row.c.id)]
+
+    def source(self, row: Row, args: Args) -> FromClause:
+        if args.dialect == "postgresql" or not _has_terms(args):
+            return row
+        fts = _fts(row)
+        return row.join(fts, fts.c.rowid == row.c.id)
+
+    def after(self, row: Row, args: Args) -> ColumnElement[bool] | None:
+        return None
+
+    def offset(self, args: Args) -> ColumnElement[int] | None:
+        return args.param("after", lambda after: position_after(SEARCH_LIST, after))
+
+    def position_base(self, after: str | None) -> int | None:
+        return position_after(SEARCH_LIST, after)

@@ -4,8 +4,7 @@ import enum
 
 import strawberry
 
-from api.pagination import Ordering, SortKey, parse_date, parse_float, parse_str
-from models import Title
+from api.planning.pages import Ordering, SortKey, parse_date, parse_float, parse_str
 
 
 @strawberry.enum
@@ -18,9 +17,11 @@ class TitleOrder(enum.Enum):
 
 def _released(descending: bool) -> tuple[SortKey, ...]:
     return (
-        SortKey(Title.year, descending=descending, nullable=True),
-        SortKey(Title.release_date, descending=descending, nullable=True, parse=parse_date),
-        SortKey(Title.id),
+        SortKey(lambda row: row.c.year, descending=descending, nullable=True),
+        SortKey(
+            lambda row: row.c.release_date, descending=descending, nullable=True, parse=parse_date
+        ),
+        SortKey(lambda row: row.c.id),
     )
 
 
@@ -29,12 +30,20 @@ ORDERINGS = {
     for order, keys in (
         (TitleOrder.RELEASED_DESC, _released(descending=True)),
         (TitleOrder.RELEASED_ASC, _released(descending=False)),
-        (TitleOrder.NAME_ASC, (SortKey(Title.name, parse=parse_str), SortKey(Title.id))),
+        (
+            TitleOrder.NAME_ASC,
+            (SortKey(lambda row: row.c.name, parse=parse_str), SortKey(lambda row: row.c.id)),
+        ),
         (
             TitleOrder.CRITIC_RATING_DESC,
             (
-                SortKey(Title.critic_rating, descending=True, nullable=True, parse=parse_float),
-                SortKey(Title.id),
+                SortKey(
+                    lambda row: row.c.critic_rating,
+                    descending=True,
+                    nullable=True,
+                    parse=parse_float,
+                ),
+                SortKey(lambda row: row.c.id),
             ),
         ),
     )

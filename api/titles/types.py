@@ -1,28 +1,50 @@
 """GraphQL types for titles and genres."""
 
 from datetime import date
-from typing import Self
+from typing import Any, Self
 
 import strawberry
+from sqlalchemy import case, exists, select
 
-from api.arguments import OMITTED, given
 from api.blurb import Blurb
-from api.connection import Connection, load_connection
-from api.context import Info
-from api.ids import encode_id
+from api.connection import Connection
 from api.node import Node
-from api.offers.filters import parse_region
-from api.offers.types import Offer
-from api.people.loaders import BILLING_ORDER
-from api.people.types import Credit
-from api.response_cache import depends_on, title_tag
-from api.reviews.loaders import NEWEST_FIRST
-from api.reviews.types import Review
-from models import CreditRole, LanguageUse, Monetization, TitleKind
+from api.offers.filters import available_now, parse_region, streamable_in
+from api.offers.types import OFFERS, PROVIDERS, Offer
+from api.people.types import AFTER, BILLING_ORDER, PAGE, Credit
+from api.planning.declare import NO_DEFAULT, column, entity, loaded, node_id, planned
+from api.planning.fields import Args, Keyset, Many, Paged, Scalars, Value
+from api.planning.pages import Row, SortKey
+from api.response_cache import TITLE
+from api.reviews.types import NEWEST_FIRST, Review
+from models import CreditRole, LanguageUse, Monetization, TitleGenre, TitleKind, TitleLanguage
 from models import Genre as GenreRow
 from models import Title as TitleRow
 
 strawberry.enum(TitleKind)
+
+TITLES = TitleRow.__table__  # type: ignore[attr-defined]
+GENRES = GenreRow.__table__  # type: ignore[attr-defined]
+TITLE_GENRES = TitleGenre.__table__  # type: ignore[attr-defined]
+TITLE_LANGUAGES = TitleLanguage.__table__  # type: ignore[attr-defined]
+
+BY_NAME = (SortKey(lambda row: row.c.name), SortKey(lambda row: row.c.id))
+# Display order on a title page: streaming first, then rent, then buy.
+_MONETIZATION_RANK = {member.value: rank for rank, member in enumerate(Monetization)}
+OFFER_ORDER = (
+    SortKey(lambda offer: _rank(offer)),
+    SortKey(
+        lambda offer: (
+            select(PROVIDERS.c.name).where(PROVIDERS.c.id == offer.c.provider_id).scalar_subquery()
+        )
+    ),
+    SortKey(lambda offer: offer.c.price),
+    SortKey(lambda offer: offer.c.id),
+)
+
+
+def _rank(offer: Row) -> Any:
+    return case(_MONETIZATION_RANK, value=offer.c.monetization)
 
 
 def shown_rating(mean: float | None) -> float | None:
@@ -31,120 +53,114 @@ def shown_rating(mean: float | None) -> float | None:
 
 
 @strawberry.type
+@entity(GENRES)
 class Genre:
-    slug: str
-    name: str
+    slug: str = column("slug")
+    name: str = column("name")
 
-    @classmethod
-    def from_row(cls, row: GenreRow) -> Self:
-        return cls(slug=row.slug, name=row.name)
+
+def _languages(use: LanguageUse) -> Scalars:
+    return Scalars(
+        TITLE_LANGUAGES,
+        lambda language: language.c.language,
+        lambda title, language, _: (language.c.title_id == title.c.id) & (language.c.use == use),
+        (SortKey(lambda language: language.c.position),),
+    )
+
+
+def _credits(title: Row, credit: Row, args: Args) -> Any:
+    condition = credit.c.title_id == title.c.id
+    if args.shape("roles", bool):  # an empty list, like none, keeps every role
+        condition &= args.among(credit.c.role, "roles", list)
+    return condition
+
+
+def _offers(title: Row, offer: Row, args: Args) -> Any:
+    condition = (
+        (offer.c.title_id == title.c.id)
+        & (offer.c.region == args.param("region", parse_region))
+        & available_now(offer, args.now())
+    )
+    if args.shape("monetizations", lambda chosen: chosen is not None):
+        condition &= args.among(offer.c.monetization, "monetizations", list)
+    return condition
+
+
+def _streamable(title: Row, args: Args) -> Any:
+    offer = OFFERS.alias()
+    region = args.param("region", parse_region)
+    return exists(
+        select(offer.c.id).where(
+            offer.c.title_id == title.c.id, streamable_in(offer, region, args.now())
+        )
+    )
 
 
 @strawberry.type(description="A movie or a series.")
+@entity(TITLES, tags=lambda row: [(TITLE, row.c.id)])
 class Title(Node):
-    slug: str = strawberry.field(description='e.g. "refusenik-2007"')
-    name: str
-    kind: TitleKind
-    year: int | None
-    release_date: date | None
-    content_rating: str | None = strawberry.field(description='As printed: "NR", "PG-13", "TV-MA"')
-    runtime_minutes: int | None
-    original_language: str | None = strawberry.field(description='BCP 47, e.g. "en"')
-    synopsis: Blurb | None
-    version: int = strawberry.field(
-        description="Increases with every edit; `updateTitle` takes it as `expectedVersion`."
+    id: strawberry.ID = node_id("Title")
+    slug: str = column("slug", description='e.g. "refusenik-2007"')
+    name: str = column("name")
+    kind: TitleKind = column("kind")
+    year: int | None = column("year")
+    release_date: date | None = column("release_date")
+    content_rating: str | None = column(
+        "content_rating", description='As printed: "NR", "PG-13", "TV-MA"'
     )
-    critic_rating: float | None = strawberry.field(
-        description="Mean of the rated reviews, 0..5; null when none is rated."
+    runtime_minutes: int | None = column("runtime_minutes")
+    original_language: str | None = column("original_language", description='BCP 47, e.g. "en"')
+    synopsis: Blurb | None = planned(
+        Value(lambda row, _: row.c.synopsis, lambda text: Blurb(full=text) if text else None)
     )
-    pk: strawberry.Private[int]
+    version: int = column(
+        "version",
+        description="Increases with every edit; `updateTitle` takes it as `expectedVersion`.",
+    )
+    critic_rating: float | None = planned(
+        Value(lambda row, _: row.c.critic_rating, shown_rating),
+        description="Mean of the rated reviews, 0..5; null when none is rated.",
+    )
+    genres: list[Genre] = planned(
+        Many(
+            lambda _: Genre,
+            lambda title, genre, _: genre.c.id.in_(
+                select(TITLE_GENRES.c.genre_id)
+                .where(TITLE_GENRES.c.title_id == title.c.id)
+                # `title` may be outside the subquery in FROM this condition lands in
+                .correlate_except(TITLE_GENRES)
+            ),
+            BY_NAME,
+        )
+    )
+    audio_languages: list[str] = planned(_languages(LanguageUse.AUDIO))
+    subtitle_languages: list[str] = planned(_languages(LanguageUse.SUBTITLE))
+    reviews: Connection[Review] = planned(
+        Paged(
+            lambda _: Review,
+            lambda title, review, _: review.c.title_id == title.c.id,
+            Keyset(lambda _: NEWEST_FIRST),
+            default_first=10,
+        ),
+        {"first": (int | None, 10), "after": AFTER},
+        description="Critic reviews, newest first.",
+    )
+    credits: Connection[Credit] = planned(
+        Paged(lambda _: Credit, _credits, Keyset(lambda _: BILLING_ORDER), default_first=20),
+        {"first": PAGE, "after": AFTER, "roles": (list[CreditRole] | None, NO_DEFAULT)},
+        description="Cast and crew in billing order, optionally only some roles.",
+    )
+    offers: list[Offer] = planned(
+        Many(lambda _: Offer, _offers, OFFER_ORDER),
+        {"region": (str, NO_DEFAULT), "monetizations": (list[Monetization] | None, NO_DEFAULT)},
+        description="Offers available now in `region` (ISO 3166-1 alpha-2).",
+    )
+    available_to_stream: bool = planned(
+        Value(_streamable),
+        {"region": (str, NO_DEFAULT)},
+        description="Whether a SUBSCRIPTION, FREE or ADS offer is available now.",
+    )
 
     @classmethod
     def from_row(cls, row: TitleRow) -> Self:
-        assert row.id is not None
-        depends_on(title_tag(row.id))
-        return cls(
-            id=strawberry.ID(encode_id("Title", row.id)),
-            pk=row.id,
-            slug=row.slug,
-            name=row.name,
-            kind=row.kind,
-            year=row.year,
-            release_date=row.release_date,
-            content_rating=row.content_rating,
-            runtime_minutes=row.runtime_minutes,
-            original_language=row.original_language,
-            synopsis=Blurb(full=row.synopsis) if row.synopsis else None,
-            version=row.version,
-            critic_rating=shown_rating(row.critic_rating),
-        )
-
-    @strawberry.field
-    async def genres(self, info: Info) -> list[Genre]:
-        return [
-            Genre.from_row(row) for row in await info.context.loaders.titles.genres.load(self.pk)
-        ]
-
-    @strawberry.field
-    async def audio_languages(self, info: Info) -> list[str]:
-        return await self._languages(info, LanguageUse.AUDIO)
-
-    @strawberry.field
-    async def subtitle_languages(self, info: Info) -> list[str]:
-        return await self._languages(info, LanguageUse.SUBTITLE)
-
-    async def _languages(self, info: Info, use: LanguageUse) -> list[str]:
-        rows = await info.context.loaders.titles.languages.load(self.pk)
-        return [row.language for row in rows if row.use is use]
-
-    @strawberry.field(description="Critic reviews, newest first.")
-    async def reviews(
-        self, info: Info, first: int | None = 10, after: str | None = OMITTED
-    ) -> Connection[Review]:
-        reviews = info.context.loaders.reviews
-        return await load_connection(
-            reviews.page_by_title,
-            reviews.count_by_title,
-            NEWEST_FIRST,
-            self.pk,
-            first,
-            given(after),
-            Review.from_row,
-            default_first=10,
-        )
-
-    @strawberry.field(description="Cast and crew in billing order, optionally only some roles.")
-    async def credits(
-        self,
-        info: Info,
-        first: int | None = 20,
-        after: str | None = OMITTED,
-        roles: list[CreditRole] | None = OMITTED,
-    ) -> Connection[Credit]:
-        people = info.context.loaders.people
-        chosen = given(roles)
-        return await load_connection(
-            people.credits_by_title,
-            people.credit_count_by_title,
-            BILLING_ORDER,
-            self.pk,
-            first,
-            given(after),
-            Credit.from_row,
-            default_first=20,
-            scope=frozenset(chosen) if chosen else None,
-        )
-
-    @strawberry.field(description="Offers available now in `region` (ISO 3166-1 alpha-2).")
-    async def offers(
-        self, info: Info, region: str, monetizations: list[Monetization] | None = OMITTED
-    ) -> list[Offer]:
-        chosen = given(monetizations)
-        scope = (parse_region(region), None if chosen is None else frozenset(chosen))
-        rows = await info.context.loaders.offers.by_title.load((self.pk, scope))
-        return [Offer.from_row(offer, provider) for offer, provider in rows or ()]
-
-    @strawberry.field(description="Whether a SUBSCRIPTION, FREE or ADS offer is available now.")
-    async def available_to_stream(self, info: Info, region: str) -> bool:
-        key = (self.pk, parse_region(region))
-        return bool(await info.context.loaders.offers.streamable.load(key))
+        return loaded(cls, row)

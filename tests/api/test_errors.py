@@ -86,12 +86,12 @@ async def test_malformed_http_body_is_400_with_a_json_error(
 async def test_unexpected_failure_is_masked_as_internal_server_error(
     graphql: GraphQL, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from api.titles import queries
+    from api.titles import search
 
     def explode(*_: object) -> None:
         raise RuntimeError("secret at /srv/app/api/titles/queries.py: SELECT * FROM titles")
 
-    monkeypatch.setattr(queries, "search_terms", explode)
+    monkeypatch.setattr(search, "search_terms", explode)
     body = await graphql('{ search(text: "river") { totalCount } }')
     assert error_codes(body) == ["INTERNAL_SERVER_ERROR"]
     assert body["errors"][0]["message"] == "Internal server error."

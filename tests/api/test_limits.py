@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from graphql import GraphQLError, get_introspection_query
-from sqlalchemy import text
+from sqlalchemy import func, literal_column, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -326,12 +326,16 @@ async def test_chunked_body_over_limit_is_413(client: httpx.AsyncClient) -> None
 async def test_request_over_the_time_limit_is_503_with_retry_after(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from api.titles import queries
+    from api.planning.plans import QueryPlans
 
-    async def stuck(*_: object) -> None:
-        await asyncio.sleep(60)
+    answer = QueryPlans.answer
 
-    monkeypatch.setattr(queries, "search_page", stuck)
+    async def stuck(plans: QueryPlans, query: str, *rest: Any) -> bytes | None:
+        if "search" in query:
+            await asyncio.sleep(60)
+        return await answer(plans, query, *rest)
+
+    monkeypatch.setattr(QueryPlans, "answer", stuck)
     settings = Settings(
         database_url=database_url, request_timeout_seconds=0.2, rate_limit_per_minute=0
     )
@@ -406,13 +410,12 @@ async def test_statement_timeout_cancels_slow_sql_on_postgresql(
     assert error.message == STATEMENT_TIMEOUT_MESSAGE
 
     # Through the app: its own engine carries the timeout; the field fails, not the request.
-    from api.titles import queries
+    from api.titles import search
 
-    async def sleepy_search(session: Any, *_: object) -> tuple[list[Any], bool]:
-        await session.execute(text("SELECT pg_sleep(5)"))
-        return [], False
+    def sleepy_query(_args: Any) -> Any:
+        return func.to_tsquery(literal_column("'english'"), literal_column("pg_sleep(5)::text"))
 
-    monkeypatch.setattr(queries, "search_page", sleepy_search)
+    monkeypatch.setattr(search, "_tsquery", sleepy_query)
     async with serve(settings) as http:
         started = time.monotonic()
         response = await http.post(

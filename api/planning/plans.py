@@ -1,0 +1,243 @@
+"""Plans by document, and running them: every read query is answered by one statement.
+
+A document's plans are keyed by its *probes*: the few values of the request that
+change the statement's shape (which filter fields are set, whether `after` is
+given, the type a `node` id names, `@include` conditions...). Anything else is a
+bind parameter. A request the planner must leave to strawberry gets None: a
+document that fails validation or uses introspection, bad variables or arguments
+(strawberry reports them field by field), a limit exceeded.
+A database error is classified and answered here, once.
+"""
+
+import enum
+import logging
+from collections import OrderedDict
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from graphql import (
+    DirectiveNode,
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    OperationType,
+    VariableNode,
+    Visitor,
+    get_operation_ast,
+    is_non_null_type,
+    specified_rules,
+    visit,
+)
+from graphql.execution.collect_fields import FragmentDetails
+from graphql.execution.values import get_variable_values
+from sqlalchemy.ext.asyncio import AsyncEngine
+from strawberry.schema.schema import validate_document
+
+from api.errors import ApiError, classify
+from api.limits import DocumentLimits, Walker, cost_extension, parse_limited, violation
+from api.planning.planner import Bound, NotPlannable, Planner, Probe, Statement
+from models.columns import utc_now
+
+logger = logging.getLogger("reelgraph.plans")
+
+MAX_DOCUMENTS = 512
+MAX_PLANS_PER_DOCUMENT = 32
+
+
+@dataclass(frozen=True)
+class Plan:
+    sql: str | None
+    statement: Statement
+    names: tuple[str, ...]  # the statement's parameters, in order
+    constants: dict[str, Any]
+
+
+@dataclass
+class DocumentPlans:
+    document: DocumentNode
+    operation: OperationDefinitionNode
+    fragments: dict[str, FragmentDetails]
+    probes: dict[Hashable, Probe] = field(default_factory=dict)
+    # None: this shape is left to strawberry (too deep for SQLite's parser)
+    plans: OrderedDict[tuple[Hashable, ...], "Plan | None"] = field(default_factory=OrderedDict)
+
+    def signature(self, bound: Bound) -> tuple[Hashable, ...]:
+        return tuple(probe(bound) for probe in self.probes.values())
+
+
+class QueryPlans:
+    """Answers read queries by plan; plans are built once per document and shape."""
+
+    def __init__(self, schema: Any, engine: AsyncEngine, limits: DocumentLimits) -> None:
+        self.schema = schema
+        self.engine = engine
+        self.dialect = engine.dialect
+        self.limits = limits
+        self._documents: OrderedDict[tuple[str, str | None], DocumentPlans | None] = OrderedDict()
+
+    async def answer(self, query: str, operation_name: str | None, variables: Any) -> bytes | None:
+        """The response body, or None when strawberry must answer."""
+        entry = self._entry(query, operation_name)
+        if entry is None or not isinstance(variables, dict | None):
+            return None
+        coerced = get_variable_values(
+            self.schema._schema, entry.operation.variable_definitions or (), variables or {}
+        )
+        if isinstance(coerced, list):
+            return None
+        bound = Bound(self.schema, coerced, utc_now())
+        measure = Walker(self.schema._schema, entry.document, entry.operation, variables).measure()
+        if violation(measure, self.limits) is not None:
+            return None
+        try:
+            plan = self._plan(entry, bound)
+            if plan is None:
+                return None
+            parameters = tuple(self._parameter(plan, name, bound) for name in plan.names)
+        except (ApiError, NotPlannable):
+            return None
+        except Exception:  # strawberry's resolvers meet it again and report it
+            logger.exception("planning failed; strawberry answers")
+            return None
+        try:
+            text = "[]" if plan.sql is None else await self._run(plan.sql, parameters)
+        except Exception as error:
+            if _too_deep_for_sqlite(error):  # nothing was read: strawberry answers instead
+                entry.plans[entry.signature(bound)] = None
+                return None
+            return self._failed(entry.operation, error, measure)
+        try:
+            data = plan.statement.shape(orjson.loads(text), bound)
+        except ApiError:  # an argument only a Python resolver checks (e.g. `maxLength`)
+            return None
+        return orjson.dumps({"data": data, "extensions": cost_extension(measure, self.limits)})
+
+    async def _run(self, sql: str, parameters: tuple[Any, ...]) -> str:
+        async with self.engine.connect() as connection:
+            result = await connection.exec_driver_sql(sql, parameters)
+            text: str = result.scalar_one()
+            return text
+
+    def _entry(self, query: str, operation_name: str | None) -> DocumentPlans | None:
+        key = (query, operation_name)
+        if key in self._documents:
+            self._documents.move_to_end(key)
+            return self._documents[key]
+        entry = self._learn(query, operation_name)
+        self._documents[key] = entry
+        if len(self._documents) > MAX_DOCUMENTS:
+            self._documents.popitem(last=False)
+        return entry
+
+    def _learn(self, query: str, operation_name: str | None) -> DocumentPlans | None:
+        try:
+            document = parse_limited(query, self.limits.max_tokens)
+        except GraphQLError:
+            return None
+        operation = get_operation_ast(document, operation_name)
+        if operation is None or operation.operation != OperationType.QUERY:
+            return None
+        if validate_document(self.schema._schema, document, tuple(specified_rules)):
+            return None
+        fragments = {
+            definition.name.value: FragmentDetails(definition)
+            for definition in document.definitions
+            if isinstance(definition, FragmentDefinitionNode)
+        }
+        return DocumentPlans(document, operation, fragments, _directive_probes(document))
+
+    def _plan(self, entry: DocumentPlans, bound: Bound) -> Plan | None:
+        signature = entry.signature(bound)
+        if signature in entry.plans:
+            entry.plans.move_to_end(signature)
+            return entry.plans[signature]
+        planner = Planner(self.schema, entry.fragments, entry.operation, bound, self.dialect.name)
+        statement = planner.plan()
+        # Probes met for the first time (behind other probes' values) join the key.
+        for key, probe in planner.probes.items():
+            entry.probes.setdefault(key, probe)
+        signature = entry.signature(bound)
+        if statement.select is None:
+            plan = Plan(None, statement, (), {})
+            entry.plans[signature] = plan
+            return plan
+        compiled = statement.select.compile(
+            dialect=self.dialect, compile_kwargs={"render_postcompile": True}
+        )
+        names = tuple(compiled.positiontup or ())
+        constants = {name: compiled.params[name] for name in names if name not in statement.sources}
+        for name in statement.sources:
+            bind = compiled.binds.get(name)
+            statement.processors[name] = (
+                None if bind is None else bind.type._cached_bind_processor(self.dialect)
+            )
+        plan = Plan(str(compiled), statement, names, constants)
+        entry.plans[signature] = plan
+        if len(entry.plans) > MAX_PLANS_PER_DOCUMENT:
+            entry.plans.popitem(last=False)
+        return plan
+
+    def _parameter(self, plan: Plan, name: str, bound: Bound) -> Any:
+        source = plan.statement.sources.get(name)
+        if source is None:
+            value = plan.constants[name]
+            return getattr(value, "value", value) if _is_enum(value) else value
+        value = source(bound)
+        if _is_enum(value):
+            value = value.value
+        processor = plan.statement.processors.get(name)
+        return value if processor is None else processor(value)
+
+    def _failed(self, operation: OperationDefinitionNode, error: Exception, measure: Any) -> bytes:
+        """A database error, classified once, at each root field (as strawberry reports it)."""
+        root = self.schema._schema.query_type
+        data: dict[str, Any] | None = {}
+        errors = []
+        for selection in operation.selection_set.selections:
+            if not isinstance(selection, FieldNode) or selection.name.value == "__typename":
+                continue
+            key = (selection.alias or selection.name).value
+            wrapped = GraphQLError(str(error), path=[key], original_error=error)
+            errors.append(classify(wrapped).formatted)
+            if data is not None and is_non_null_type(root.fields[selection.name.value].type):
+                data = None
+            elif data is not None:
+                data[key] = None
+        body = {"data": data, "errors": errors, "extensions": cost_extension(measure, self.limits)}
+        return orjson.dumps(body)
+
+
+def _too_deep_for_sqlite(error: Exception) -> bool:
+    """SQLite's parser has a fixed stack: a deep enough document's statement overflows it."""
+    return "parser stack overflow" in str(error)
+
+
+def _is_enum(value: Any) -> bool:
+    return isinstance(value, enum.Enum)
+
+
+def _directive_probes(document: DocumentNode) -> dict[Hashable, Probe]:
+    """`@include`/`@skip` conditions read from variables: each is part of the key."""
+    finder = _DirectiveVariables()
+    visit(document, finder)
+    return {("directive", name): _variable_is_true(name) for name in sorted(finder.names)}
+
+
+def _variable_is_true(name: str) -> Probe:
+    return lambda bound: bool(bound.variables.coerced.get(name))
+
+
+class _DirectiveVariables(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def enter_directive(self, node: DirectiveNode, *_: Any) -> None:
+        if node.name.value in ("include", "skip"):
+            for argument in node.arguments or ():
+                if isinstance(argument.value, VariableNode):
+                    self.names.add(argument.value.name.value)
