@@ -22,6 +22,9 @@ from api.validation import SLUG_LENGTH
 from models import ApiKey, ApiKeyRole, Title
 from seed.load import slugify
 
+# How many numbered slugs one query asks about.
+_PROBE = 20
+
 
 async def check_write(info: Info, role: ApiKeyRole) -> ApiKey:
     """The first thing every mutation does: one mutation per document, by a key with `role`."""
@@ -115,17 +118,20 @@ def slug_of(text: str, max_length: int = SLUG_LENGTH) -> str:
 
 async def free_slugs(session: AsyncSession, table: Any, bases: Iterable[str]) -> list[str]:
     """A slug for each base that no row of `table` has and no other base got: the base
-    itself when free, else the base (cut to leave room) with the first free "-2", "-3"..."""
+    itself when free, else the base (cut to leave room) with the first free "-2", "-3"...
+    Candidates are looked up by equality, which the unique index serves in any collation."""
     bases = list(bases)
     taken = set(await ids_by_slug(session, table, bases))
     chosen: list[str] = []
     for base in bases:
         if base in taken:
             stem = slug_of(base, SLUG_LENGTH - len("-999999"))
-            taken |= set(
-                await session.scalars(select(table.slug).where(table.slug.startswith(f"{stem}-")))
-            )
-            base = next(f"{stem}-{n}" for n in itertools.count(2) if f"{stem}-{n}" not in taken)
+            for first in itertools.count(2, _PROBE):
+                candidates = [f"{stem}-{n}" for n in range(first, first + _PROBE)]
+                taken |= set(await ids_by_slug(session, table, candidates))
+                base = next((slug for slug in candidates if slug not in taken), "")
+                if base:
+                    break
         taken.add(base)
         chosen.append(base)
     return chosen

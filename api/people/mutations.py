@@ -23,8 +23,7 @@ SLUG_ATTEMPTS = 5
 
 
 @strawberry.input(
-    description="Give `person` (an existing person's slug) or `name` (the person with "
-    "exactly this name, added when there is none)."
+    description="Give `person` (an existing person's slug) or `name` (found or added)."
 )
 class CreditInput:
     role: CreditRole
@@ -62,9 +61,9 @@ async def _add_people(session: AsyncSession, names: Sequence[str]) -> dict[str, 
         insert_new = upsert_statement(session, Person).on_conflict_do_nothing(
             index_elements=["slug"]
         )
-        await session.execute(
-            insert_new, [{"slug": s, "name": n} for s, n in zip(slugs, pending, strict=True)]
-        )
+        # In slug order, so two writes adding the same people queue instead of deadlocking.
+        ordered = sorted(zip(slugs, pending, strict=True))
+        await session.execute(insert_new, [{"slug": s, "name": n} for s, n in ordered])
         rows = await session.execute(
             select(Person.slug, Person.name, Person.id).where(Person.slug.in_(slugs))
         )

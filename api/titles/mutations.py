@@ -104,16 +104,18 @@ def _default_slug(name: str, year: int | None) -> str:
     return f"{words}-{year}" if year is not None else words
 
 
-def _check_release_year(row: TitleRow, values: dict[str, Any]) -> None:
-    """A release date falls in the title's year; the field named is the one just set."""
+def _check_release_year(
+    year: int | None, release_date: date | None, values: dict[str, Any]
+) -> None:
+    """A release date falls in the title's year; the field named is the one being set."""
     if not {"year", "release_date"} & values.keys():
         return
-    if row.year is None or row.release_date is None or row.release_date.year == row.year:
+    if year is None or release_date is None or release_date.year == year:
         return
     if "release_date" in values:
-        problem = f"must fall in the title's year {row.year}, got {row.release_date}"
+        problem = f"must fall in the title's year {year}, got {release_date}"
         raise validation.invalid("releaseDate", problem)
-    raise validation.invalid("year", f"must be the year of the release date {row.release_date}")
+    raise validation.invalid("year", f"must be the year of the release date {release_date}")
 
 
 def _camel(name: str) -> str:
@@ -168,9 +170,8 @@ class TitleMutation:
         if generated:
             fields["slug"] = _default_slug(validation.text("name", input.name, 300), input.year)
         values = _checked(fields)
+        _check_release_year(values["year"], values["release_date"], values)
         columns = {k: v for k, v in values.items() if k not in RELATIONS}
-        row = TitleRow(**columns)
-        _check_release_year(row, values)
         for attempt in range(1, SLUG_ATTEMPTS + 1):
             try:
                 async with info.context.sessions() as session, session.begin():
@@ -183,6 +184,7 @@ class TitleMutation:
                     await _replace_relations(session, row.id, values)
                 break
             except IntegrityError as error:
+                # A slug we generated that a concurrent write took first is generated again.
                 if not _slug_taken(error):
                     raise
                 if not generated or attempt == SLUG_ATTEMPTS:
@@ -216,7 +218,7 @@ class TitleMutation:
                         "reload it and apply the edit again.",
                         currentVersion=current,
                     )
-                _check_release_year(row, values)
+                _check_release_year(row.year, row.release_date, values)
                 await _replace_relations(session, pk, values)
         except IntegrityError as error:
             if _slug_taken(error):

@@ -254,6 +254,14 @@ async def test_a_second_title_of_the_same_name_and_year_gets_a_numbered_slug(
     assert second["slug"] == f"{first['slug']}-2"
 
 
+async def test_numbered_slugs_keep_counting_past_the_first_batch_looked_up(
+    graphql: GraphQL, editor_key: str
+) -> None:
+    name = unique("Crowded")
+    slugs = [(await _title(graphql, editor_key, name=name))["slug"] for _ in range(23)]
+    assert slugs[1:] == [f"{slugs[0]}-{n}" for n in range(2, 24)]
+
+
 # Offers.
 
 
