@@ -6,8 +6,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from graphql import GraphQLInputObjectType, GraphQLInputType, get_named_type
 
 from api.ids import encode_id
+from api.schema import schema
 from tests.factories import unique
 from tests.helpers import GraphQL, data, error_codes
 
@@ -44,6 +46,32 @@ def _refused(body: dict[str, Any], field: str) -> str:
 
 # Dates: asyncpg writes 0001-01-01 and 9999-12-31 as -infinity and infinity, so only a
 # product range is accepted, the same on both engines.
+
+
+def _date_inputs(where: str, input_type: GraphQLInputType, found: set[str]) -> None:
+    named = get_named_type(input_type)
+    if named.name in ("Date", "DateTime"):
+        found.add(where)
+    elif isinstance(named, GraphQLInputObjectType):
+        for name, field in named.fields.items():
+            _date_inputs(f"{named.name}.{name}", field.type, found)
+
+
+def test_every_date_a_mutation_takes_is_one_checked_here() -> None:
+    """A new Date or DateTime input needs a range both engines store alike, and a test."""
+    found: set[str] = set()
+    mutation = schema._schema.mutation_type
+    assert mutation is not None
+    for field_name, field in mutation.fields.items():
+        for name, argument in field.args.items():
+            _date_inputs(f"{field_name}({name})", argument.type, found)
+    assert found == {
+        "CreateTitleInput.releaseDate",
+        "UpdateTitleInput.releaseDate",
+        "ReviewInput.publishedAt",
+        "OfferInput.availableFrom",
+        "OfferInput.availableUntil",
+    }
 
 
 @pytest.mark.parametrize("release_date", ["0001-01-01", "9999-12-31", "1869-12-31", "2101-01-01"])
