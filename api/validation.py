@@ -19,7 +19,8 @@ _LANGUAGE = re.compile(r"([a-z]{2,3})(?:-[A-Za-z0-9]{2,8})*")
 # Text must show something: a character that is not a space, a mark, a control,
 # format or unassigned code point, nor one that renders as nothing (U+200B, U+3164...).
 _VISIBLE = regex.compile(r"[^\p{White_Space}\p{Default_Ignorable_Code_Point}\p{C}\p{M}]")
-_EDGE_INVISIBLES = "\u200b\u200c\u200d\u2060\ufeff"
+# Spaces and zero-width characters at either end are trimmed.
+_EDGES = regex.compile(r"^[\s\u200b\u200c\u200d\u2060\ufeff]+|[\s\u200b\u200c\u200d\u2060\ufeff]+$")
 # Single-line text (names, labels) takes no control characters, no line or paragraph
 # separators and no explicit bidi formatting, which can make "exe.png" read "gnp.exe".
 _SINGLE_LINE_REFUSED = regex.compile(r"[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]")
@@ -38,7 +39,7 @@ def invalid(field: str, problem: str) -> BadUserInput:
 
 def text(field: str, value: str, max_length: int, *, multiline: bool = False) -> str:
     """Trimmed, NFC-normalised text that shows something and hides nothing."""
-    value = unicodedata.normalize("NFC", value).strip().strip(_EDGE_INVISIBLES).strip()
+    value = _EDGES.sub("", unicodedata.normalize("NFC", value))
     if "\x00" in value:
         raise invalid(field, "must not contain NUL characters")
     if not _VISIBLE.search(value):

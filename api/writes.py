@@ -59,8 +59,7 @@ def title_pk(title_id: strawberry.ID, argument: str = "titleId") -> int:
     try:
         return decode_id(title_id, "Title")[1]
     except BadUserInput as error:
-        error.extensions["argument"] = argument
-        raise
+        raise BadUserInput(error.message, argument=argument) from None
 
 
 def _missing(title_id: strawberry.ID, argument: str) -> NotFound:
