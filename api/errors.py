@@ -13,6 +13,8 @@ from graphql import GraphQLError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from api.text import TruncateAt, truncate
+
 logger = logging.getLogger("reelgraph.errors")
 
 
@@ -52,6 +54,18 @@ class NotFound(ApiError):
 
 class Conflict(ApiError):
     code = ErrorCode.CONFLICT
+
+
+# A client's value quoted in a message is cut after this many characters, and a whole
+# message after MAX_MESSAGE_LENGTH: an error must not send a 50 KB input back.
+MAX_ECHO_LENGTH = 100
+MAX_MESSAGE_LENGTH = 500
+
+
+def shown(value: object) -> str:
+    """A client's value as an error message quotes it: its repr, cut short when long."""
+    text = value if isinstance(value, str) else str(value)
+    return repr(truncate(text, MAX_ECHO_LENGTH + 1, TruncateAt.CHARACTER).text)
 
 
 INTERNAL_MESSAGE = "Internal server error."
@@ -123,7 +137,7 @@ def _with_code(
     extensions: dict[str, object] | None = None,
 ) -> GraphQLError:
     return GraphQLError(
-        message,
+        truncate(message, MAX_MESSAGE_LENGTH, TruncateAt.CHARACTER).text,
         nodes=error.nodes,
         source=error.source,
         positions=error.positions,

@@ -3,7 +3,11 @@
 import base64
 import binascii
 
-from api.errors import BadUserInput
+from api.errors import BadUserInput, shown
+
+# Primary keys are PostgreSQL `integer`s: a larger one names no row, and asyncpg
+# refuses to send it at all.
+MAX_PK = 2**31 - 1
 
 
 def encode_id(type_name: str, pk: int) -> str:
@@ -17,8 +21,9 @@ def decode_id(global_id: str, expected_type: str | None = None) -> tuple[str, in
         type_name, _, pk = base64.urlsafe_b64decode(padded.encode("ascii")).decode().partition(":")
         number = int(pk)
     except (ValueError, UnicodeError, binascii.Error):
-        raise BadUserInput(f"Invalid ID {global_id!r}.", argument="id") from None
-    if not type_name or number < 1 or (expected_type and type_name != expected_type):
+        raise BadUserInput(f"Invalid ID {shown(global_id)}.", argument="id") from None
+    valid = type_name and 1 <= number <= MAX_PK
+    if not valid or (expected_type and type_name != expected_type):
         kind = f"a {expected_type} ID" if expected_type else "a valid ID"
-        raise BadUserInput(f"{global_id!r} is not {kind}.", argument="id")
+        raise BadUserInput(f"{shown(global_id)} is not {kind}.", argument="id")
     return type_name, number

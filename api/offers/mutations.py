@@ -1,6 +1,6 @@
 """upsertOffer and removeOffer: where a title can be watched."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import strawberry
@@ -8,17 +8,19 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import validation
-from api.auth import require_role
-from api.codes import normalize_currency
+from api.codes import PRICE_CURRENCIES, normalize_currency
 from api.context import Info
+from api.errors import shown
 from api.offers.filters import parse_region
 from api.offers.types import Offer
 from api.response_cache import LISTS, title_tag
-from api.writes import lock_title, upsert_statement
+from api.writes import check_write, title_write, upsert_statement
 from models import ApiKeyRole, Monetization, Provider, VideoQuality
 from models import Offer as OfferRow
 
 PAID = frozenset({Monetization.RENT, Monetization.BUY})
+# Offer windows lie within the years 1900..2200 (UTC).
+WINDOW = (datetime(1900, 1, 1, tzinfo=UTC), datetime(2200, 12, 31, 23, 59, 59, 999999, tzinfo=UTC))
 
 
 @strawberry.input
@@ -49,22 +51,21 @@ def _offer_values(offer: OfferInput) -> dict[str, object]:
         raise validation.invalid("price", f"must be null for {offer.monetization.value}")
     currency = None
     if offer.price is not None:
-        currency = normalize_currency(offer.price.currency)
+        currency = normalize_currency(offer.price.currency, PRICE_CURRENCIES)
         if currency is None:
             raise validation.invalid(
-                "price.currency", f"must be an ISO 4217 code, got {offer.price.currency!r}"
+                "price.currency",
+                "must be the ISO 4217 code of a currency (not XXX, XTS, a metal or a unit "
+                f"of account), got {shown(offer.price.currency)}",
             )
-    for field, moment in (
-        ("availableFrom", offer.available_from),
-        ("availableUntil", offer.available_until),
-    ):
-        if moment is not None and moment.tzinfo is None:
-            raise validation.invalid(field, "must include a time zone offset")
-    if (
-        offer.available_from
-        and offer.available_until
-        and offer.available_until <= offer.available_from
-    ):
+    available_from, available_until = (
+        None if moment is None else validation.moment(field, moment, *WINDOW)
+        for field, moment in (
+            ("availableFrom", offer.available_from),
+            ("availableUntil", offer.available_until),
+        )
+    )
+    if available_from and available_until and available_until <= available_from:
         raise validation.invalid("availableUntil", "must be after `availableFrom`")
     return {
         "region": parse_region(offer.region, "region"),
@@ -75,15 +76,15 @@ def _offer_values(offer: OfferInput) -> dict[str, object]:
         if offer.price is None
         else validation.price("price.amount", offer.price.amount),
         "currency": currency,
-        "available_from": offer.available_from,
-        "available_until": offer.available_until,
+        "available_from": available_from,
+        "available_until": available_until,
     }
 
 
 async def _provider(session: AsyncSession, slug: str) -> Provider:
     provider = await session.scalar(select(Provider).where(Provider.slug == slug))
     if provider is None:
-        raise validation.invalid("provider", f"is not a known provider slug: {slug!r}")
+        raise validation.invalid("provider", f"is not a known provider slug: {shown(slug)}")
     return provider
 
 
@@ -91,10 +92,9 @@ async def _provider(session: AsyncSession, slug: str) -> Provider:
 class OfferMutation:
     @strawberry.mutation(description="Needs an editor key; adds the offer or replaces its terms.")
     async def upsert_offer(self, info: Info, title_id: strawberry.ID, input: OfferInput) -> Offer:
-        await require_role(info, ApiKeyRole.EDITOR)
+        await check_write(info, ApiKeyRole.EDITOR)
         values = _offer_values(input)
-        async with info.context.sessions() as session, session.begin():
-            pk = await lock_title(session, title_id)
+        async with title_write(info.context.sessions, title_id) as (session, pk):
             provider = await _provider(session, input.provider)
             identity = {"title_id": pk, "provider_id": provider.id}
             terms = {k: v for k, v in values.items() if k not in ("region", "monetization")}
@@ -121,10 +121,9 @@ class OfferMutation:
         region: str,
         monetization: Monetization,
     ) -> bool:
-        await require_role(info, ApiKeyRole.EDITOR)
+        await check_write(info, ApiKeyRole.EDITOR)
         code = parse_region(region)
-        async with info.context.sessions() as session, session.begin():
-            pk = await lock_title(session, title_id)
+        async with title_write(info.context.sessions, title_id) as (session, pk):
             provider_row = await _provider(session, provider)
             removed = await session.execute(
                 delete(OfferRow).where(

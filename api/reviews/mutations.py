@@ -1,18 +1,20 @@
 """addReview: a critic's review, signed with the critic's key."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import strawberry
 
 from api import validation
-from api.auth import require_role
 from api.context import Info
 from api.response_cache import LISTS, title_tag
 from api.reviews.types import Review
-from api.writes import lock_title, title_pk
+from api.writes import check_write, title_write
 from models import ApiKeyRole
 from models import Review as ReviewRow
+from models.columns import utc_now
 from models.reviews import refresh_critic_rating
+
+FIRST_PUBLISHED = date(1870, 1, 1)
 
 
 @strawberry.input
@@ -25,28 +27,33 @@ class ReviewInput:
     published_at: date | None = None
 
 
+def _published_at(value: date | None) -> date | None:
+    # A day ahead of UTC: it is already tomorrow east of it.
+    latest = utc_now().date() + timedelta(days=1)
+    return None if value is None else validation.day("publishedAt", value, FIRST_PUBLISHED, latest)
+
+
 @strawberry.type
 class ReviewMutation:
     @strawberry.mutation(description="Needs a critic key; the key's name is the byline.")
     async def add_review(self, info: Info, title_id: strawberry.ID, input: ReviewInput) -> Review:
-        critic = await require_role(info, ApiKeyRole.CRITIC)
-        row = ReviewRow(
-            title_id=title_pk(title_id),
-            reviewer=critic.name,
-            author_key_id=critic.id,
-            body=validation.text("body", input.body, 20_000),
-            rating=None if input.rating is None else validation.rating("rating", input.rating),
-            publication=(
+        critic = await check_write(info, ApiKeyRole.CRITIC)
+        fields = {
+            "reviewer": critic.name,
+            "author_key_id": critic.id,
+            "body": validation.text("body", input.body, 20_000, multiline=True),
+            "rating": None if input.rating is None else validation.rating("rating", input.rating),
+            "publication": (
                 None
                 if input.publication is None
                 else validation.text("publication", input.publication, 200)
             ),
-            published_at=input.published_at,
-        )
-        async with info.context.sessions() as session, session.begin():
+            "published_at": _published_at(input.published_at),
+        }
+        async with title_write(info.context.sessions, title_id) as (session, pk):
             # The title's lock also orders concurrent reviews of it, so each mean
             # below sees every review committed before it.
-            await lock_title(session, title_id)
+            row = ReviewRow(title_id=pk, **fields)
             session.add(row)
             await session.flush()
             await session.execute(refresh_critic_rating(row.title_id))

@@ -12,16 +12,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import validation
 from api.arguments import OMITTED
-from api.auth import require_role
 from api.context import Info
-from api.errors import Conflict, NotFound
+from api.errors import Conflict, NotFound, shown
 from api.response_cache import LISTS, title_tag
 from api.titles.types import Title
-from api.writes import ids_by_slug, title_pk
+from api.writes import check_write, free_slugs, ids_by_slug, slug_of, title_pk
 from models import ApiKeyRole, Genre, LanguageUse, TitleGenre, TitleKind, TitleLanguage
 from models import Title as TitleRow
 from models.columns import utc_now
-from seed.load import slugify
+
+# The years of the `year_range` CHECK, and the release dates within them.
+FIRST_YEAR, LAST_YEAR = 1870, 2100
+RELEASE_DATES = (date(FIRST_YEAR, 1, 1), date(LAST_YEAR, 12, 31))
+# A generated slug that another write takes meanwhile is generated again, this often.
+SLUG_ATTEMPTS = 3
 
 
 @strawberry.input
@@ -70,13 +74,14 @@ def _checked(fields: dict[str, Any]) -> dict[str, Any]:
     checks: dict[str, Callable[[Any], Any]] = {
         "name": lambda v: validation.text("name", v, 300),
         "slug": lambda v: validation.slug("slug", v),
-        "year": lambda v: validation.number("year", v, 1870, 2100),
+        "year": lambda v: validation.number("year", v, FIRST_YEAR, LAST_YEAR),
+        "release_date": lambda v: validation.day("releaseDate", v, *RELEASE_DATES),
         "content_rating": lambda v: validation.text("contentRating", v, 16),
         "runtime_minutes": lambda v: validation.number("runtimeMinutes", v, 1, 2000),
         "original_language": lambda v: validation.language("originalLanguage", v),
         "audio_languages": lambda v: validation.languages("audioLanguages", v),
         "subtitle_languages": lambda v: validation.languages("subtitleLanguages", v),
-        "synopsis": lambda v: validation.text("synopsis", v, 20_000),
+        "synopsis": lambda v: validation.text("synopsis", v, 20_000, multiline=True),
         "genres": lambda v: sorted(set(v)),
     }
     checked: dict[str, Any] = {}
@@ -93,9 +98,24 @@ def _checked(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def _default_slug(name: str, year: int | None) -> str:
-    """Like the curated catalogue's slugs: "refusenik-2007"."""
-    words = slugify(name)[:110].strip("-") or "title"
+    """Like the curated catalogue's slugs: "refusenik-2007" ("title-2007" for a name
+    with no ASCII letter or digit); `free_slugs` makes it unique."""
+    words = slug_of(name, 110) or "title"
     return f"{words}-{year}" if year is not None else words
+
+
+def _check_release_year(
+    year: int | None, release_date: date | None, values: dict[str, Any]
+) -> None:
+    """A release date falls in the title's year; the field named is the one being set."""
+    if not {"year", "release_date"} & values.keys():
+        return
+    if year is None or release_date is None or release_date.year == year:
+        return
+    if "release_date" in values:
+        problem = f"must fall in the title's year {year}, got {release_date}"
+        raise validation.invalid("releaseDate", problem)
+    raise validation.invalid("year", f"must be the year of the release date {release_date}")
 
 
 def _camel(name: str) -> str:
@@ -124,7 +144,9 @@ async def _replace_relations(session: AsyncSession, title_id: int, values: dict[
         found = await ids_by_slug(session, Genre, values["genres"])
         unknown = sorted(set(values["genres"]) - set(found))
         if unknown:
-            raise validation.invalid("genres", f"has unknown genre slugs {unknown}")
+            raise validation.invalid(
+                "genres", f"has unknown genre slugs {shown(', '.join(unknown))}"
+            )
         await session.execute(delete(TitleGenre).where(TitleGenre.title_id == title_id))
         if found:
             await session.execute(
@@ -142,30 +164,38 @@ def _slug_taken(error: IntegrityError) -> bool:
 class TitleMutation:
     @strawberry.mutation(description="Needs an editor key.")
     async def create_title(self, info: Info, input: CreateTitleInput) -> Title:
-        await require_role(info, ApiKeyRole.EDITOR)
+        await check_write(info, ApiKeyRole.EDITOR)
         fields = asdict(input)
-        if input.slug is None:
-            fields["slug"] = _default_slug(input.name, input.year)
+        generated = input.slug is None
+        if generated:
+            fields["slug"] = _default_slug(validation.text("name", input.name, 300), input.year)
         values = _checked(fields)
+        _check_release_year(values["year"], values["release_date"], values)
         columns = {k: v for k, v in values.items() if k not in RELATIONS}
-        try:
-            async with info.context.sessions() as session, session.begin():
-                row = TitleRow(**columns)
-                session.add(row)
-                await session.flush()
-                assert row.id is not None
-                await _replace_relations(session, row.id, values)
-        except IntegrityError as error:
-            if _slug_taken(error):
-                raise validation.invalid("slug", f"{values['slug']!r} is taken") from None
-            raise
+        for attempt in range(1, SLUG_ATTEMPTS + 1):
+            try:
+                async with info.context.sessions() as session, session.begin():
+                    if generated:
+                        [columns["slug"]] = await free_slugs(session, TitleRow, [values["slug"]])
+                    row = TitleRow(**columns)
+                    session.add(row)
+                    await session.flush()
+                    assert row.id is not None
+                    await _replace_relations(session, row.id, values)
+                break
+            except IntegrityError as error:
+                # A slug we generated that a concurrent write took first is generated again.
+                if not _slug_taken(error):
+                    raise
+                if not generated or attempt == SLUG_ATTEMPTS:
+                    raise validation.invalid("slug", f"{shown(columns['slug'])} is taken") from None
         await info.context.invalidate(LISTS)
         return Title.from_row(row)
 
     @strawberry.mutation(description="Needs an editor key; refuses a stale `expectedVersion`.")
     async def update_title(self, info: Info, id: strawberry.ID, input: UpdateTitleInput) -> Title:
-        await require_role(info, ApiKeyRole.EDITOR)
-        pk = title_pk(id)
+        await check_write(info, ApiKeyRole.EDITOR)
+        pk = title_pk(id, "id")
         values = _checked({k: v for k, v in asdict(input).items() if k != "expected_version"})
         columns = {k: v for k, v in values.items() if k not in RELATIONS}
         try:
@@ -182,27 +212,28 @@ class TitleMutation:
                         select(TitleRow.version).where(TitleRow.id == pk)
                     )
                     if current is None:
-                        raise NotFound(f"No title with ID {id!r}.", argument="id")
+                        raise NotFound(f"No title with ID {shown(id)}.", argument="id")
                     raise Conflict(
                         f"The title is at version {current}, not {input.expected_version}: "
                         "reload it and apply the edit again.",
                         currentVersion=current,
                     )
+                _check_release_year(row.year, row.release_date, values)
                 await _replace_relations(session, pk, values)
         except IntegrityError as error:
             if _slug_taken(error):
-                raise validation.invalid("slug", f"{values['slug']!r} is taken") from None
+                raise validation.invalid("slug", f"{shown(values['slug'])} is taken") from None
             raise
         await info.context.invalidate(title_tag(pk), LISTS)
         return Title.from_row(row)
 
     @strawberry.mutation(description="Needs an editor key; returns the deleted title's ID.")
     async def delete_title(self, info: Info, id: strawberry.ID) -> strawberry.ID:
-        await require_role(info, ApiKeyRole.EDITOR)
-        pk = title_pk(id)
+        await check_write(info, ApiKeyRole.EDITOR)
+        pk = title_pk(id, "id")
         async with info.context.sessions() as session, session.begin():
             deleted = await session.execute(delete(TitleRow).where(TitleRow.id == pk))
         if deleted.rowcount == 0:
-            raise NotFound(f"No title with ID {id!r}.", argument="id")
+            raise NotFound(f"No title with ID {shown(id)}.", argument="id")
         await info.context.invalidate(title_tag(pk), LISTS)
         return id

@@ -1,8 +1,16 @@
 """Many writers at once on the same rows: nothing lost, nothing duplicated."""
 
 import asyncio
+import contextlib
+import sqlite3
 from typing import Any
 
+import pytest
+from sqlalchemy import event, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from api.ids import decode_id
+from models import Credit, Offer, Review
 from tests.factories import unique
 from tests.helpers import GraphQL, data, error_codes
 
@@ -90,3 +98,60 @@ async def test_concurrent_credit_lists_never_mix(graphql: GraphQL, editor_key: s
     written = [[person["person"]["slug"] for person in data(b)["setCredits"]] for b in bodies]
     assert final in written
     assert len({slugs[0] for slugs in written}) == 1  # the shared newcomer is one person
+
+
+LATE_WRITES = {
+    Review: 'mutation($id: ID!) { addReview(titleId: $id, input: {body: "Late."}) { id } }',
+    Offer: """mutation($id: ID!) { upsertOffer(titleId: $id, input: {provider: "tubi",
+      region: "US", monetization: FREE, url: "https://t.example.com/late"}) { url } }""",
+    Credit: """mutation($id: ID!) {
+      setCredits(titleId: $id, credits: [{role: CAST, person: "laura-bialis"}]) { order } }""",
+}
+
+
+@pytest.mark.parametrize("table", list(LATE_WRITES), ids=lambda table: table.__tablename__)
+async def test_a_write_that_loses_the_race_to_delete_title_is_not_found(
+    graphql: GraphQL,
+    engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
+    editor_key: str,
+    critic_key: str,
+    table: Any,
+) -> None:
+    """deleteTitle commits just before the write's first change: after its check that the
+    title exists. SQLite cannot lock the row, so the write must notice and answer
+    NOT_FOUND; PostgreSQL's row lock makes the delete wait, so the write succeeds first."""
+    title = await _title(graphql, editor_key)
+    pk = decode_id(title["id"])[1]
+    deletes: list[asyncio.Task[dict[str, Any]]] = []
+    fired = False
+
+    def delete_behind_the_write(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        nonlocal fired
+        if fired or not statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+            return
+        fired = True
+        if engine.dialect.name == "sqlite":
+            with contextlib.closing(sqlite3.connect(str(engine.url.database))) as other:
+                other.execute("PRAGMA foreign_keys = ON")
+                other.execute("DELETE FROM titles WHERE id = ?", (pk,))
+                other.commit()
+        else:
+            delete = "mutation($id: ID!) { deleteTitle(id: $id) }"
+            request = graphql(delete, {"id": title["id"]}, key=editor_key)
+            deletes.append(asyncio.ensure_future(request))
+
+    key = critic_key if table is Review else editor_key
+    event.listen(engine.sync_engine, "before_cursor_execute", delete_behind_the_write)
+    try:
+        body = await graphql(LATE_WRITES[table], {"id": title["id"]}, key=key)
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", delete_behind_the_write)
+    for deleted in deletes:
+        assert "errors" not in await deleted
+    assert fired
+    expected = ["NOT_FOUND"] if engine.dialect.name == "sqlite" else []
+    assert error_codes(body) == expected, body
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).where(table.title_id == pk)) == 0
+    assert data(await graphql(READ, {"slug": title["slug"]})) == {"title": None}

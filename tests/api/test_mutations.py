@@ -320,3 +320,112 @@ async def test_writes_to_a_missing_title_are_not_found(
     assert error_codes(await graphql(CREDITS, credits, key=editor_key)) == ["NOT_FOUND"]
     review = {"id": made["id"], "input": {"body": "Gone."}}
     assert error_codes(await graphql(REVIEW, review, key=critic_key)) == ["NOT_FOUND"]
+
+
+async def test_a_document_with_two_mutations_is_refused_before_either_runs(
+    graphql: GraphQL, editor_key: str
+) -> None:
+    first, second = unique("partial-commit-a"), unique("partial-commit-b")
+    body = await graphql(
+        """mutation($a: String!, $b: String!) {
+          a: createTitle(input: {name: "Partial Commit A", slug: $a, kind: MOVIE}) { slug }
+          ...More
+        }
+        fragment More on Mutation {
+          b: createTitle(input: {name: "", slug: $b, kind: MOVIE}) { slug }
+        }""",
+        {"a": first, "b": second},
+        key=editor_key,
+    )
+    assert body["data"] is None
+    assert error_codes(body) == ["BAD_USER_INPUT"]
+    assert "only one mutation" in body["errors"][0]["message"]
+    for slug in (first, second):
+        assert data(await graphql(READ, {"slug": slug})) == {"title": None}
+
+
+async def test_one_mutation_may_ask_for_typename_beside_it(
+    graphql: GraphQL, editor_key: str
+) -> None:
+    body = await graphql(
+        'mutation { __typename createTitle(input: {name: "Typename Too", kind: MOVIE}) { name } }',
+        key=editor_key,
+    )
+    assert data(body) == {"__typename": "Mutation", "createTitle": {"name": "Typename Too"}}
+
+
+async def test_credits_by_name_keep_people_apart_whose_slugs_would_clash(
+    graphql: GraphQL, editor_key: str
+) -> None:
+    made = await _create(graphql, editor_key)
+    suffix = unique("x").replace("-", " ")
+    names = [f"Jos\u00e9 {suffix}", f"Jose {suffix}", "Laura Biali\u0161"]
+    credits = [{"role": "CAST", "name": name} for name in names]
+    people = [
+        c["person"]
+        for c in data(
+            await graphql(CREDITS, {"id": made["id"], "credits": credits}, key=editor_key)
+        )["setCredits"]
+    ]
+    assert [p["name"] for p in people] == names
+    assert len({p["slug"] for p in people}) == 3
+    assert people[1]["slug"] == f"{people[0]['slug']}-2"
+    assert people[2]["slug"].startswith("laura-bialis-")  # not Laura Bialis's slug
+    again = [{"role": "DIRECTOR", "name": name} for name in names]
+    result = data(await graphql(CREDITS, {"id": made["id"], "credits": again}, key=editor_key))
+    assert [c["person"] for c in result["setCredits"]] == people  # found by exact name
+
+
+async def test_long_names_get_distinct_valid_slugs_cut_at_a_word(
+    graphql: GraphQL, editor_key: str
+) -> None:
+    made = await _create(graphql, editor_key)
+    stem = ("ab " * 40)[:119] + unique("q").replace("-", " ")
+    names = [f"{stem} one", f"{stem} two", "ab " * 66 + "cd"]
+    credits = [{"role": "CAST", "name": name} for name in names]
+    people = [
+        c["person"]
+        for c in data(
+            await graphql(CREDITS, {"id": made["id"], "credits": credits}, key=editor_key)
+        )["setCredits"]
+    ]
+    assert [p["name"] for p in people] == names
+    assert len({p["slug"] for p in people}) == 3
+    for person in people:
+        slug = person["slug"]
+        assert len(slug) <= 120 and not slug.endswith("-") and "--" not in slug
+        by_slug = [{"role": "WRITER", "person": slug}]
+        assert "errors" not in await graphql(
+            CREDITS, {"id": made["id"], "credits": by_slug}, key=editor_key
+        )
+
+
+@pytest.mark.parametrize(
+    "credits",
+    [
+        [{"role": "CAST", "person": "laura-bialis"}, {"role": "CAST", "person": "laura-bialis"}],
+        [
+            {"role": "DIRECTOR", "person": "laura-bialis"},
+            {"role": "DIRECTOR", "name": "Laura Bialis"},
+        ],
+        [{"role": "CAST", "name": "Twice Listed"}, {"role": "CAST", "name": "Twice Listed"}],
+    ],
+)
+async def test_the_same_person_twice_in_one_role_is_refused(
+    graphql: GraphQL, editor_key: str, credits: list[dict[str, str]]
+) -> None:
+    made = await _create(graphql, editor_key)
+    body = await graphql(CREDITS, {"id": made["id"], "credits": credits}, key=editor_key)
+    assert error_codes(body) == ["BAD_USER_INPUT"], body
+    assert body["errors"][0]["extensions"]["field"] == "credits[1]"
+    assert (await _read(graphql, made["slug"]))["credits"]["totalCount"] == 0
+
+
+async def test_one_person_in_two_roles_is_two_credits(graphql: GraphQL, editor_key: str) -> None:
+    made = await _create(graphql, editor_key)
+    credits = [
+        {"role": "DIRECTOR", "person": "laura-bialis"},
+        {"role": "PRODUCER", "name": "Laura Bialis"},
+    ]
+    result = data(await graphql(CREDITS, {"id": made["id"], "credits": credits}, key=editor_key))
+    assert [c["person"]["slug"] for c in result["setCredits"]] == ["laura-bialis"] * 2
