@@ -54,7 +54,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         reads = autocommit(engine)
     sessions = create_sessionmaker(engine)
     schema = create_schema(settings)
-    redis = SharedRedis(settings.redis_url) if settings.redis_url else None
+    uses_redis = settings.rate_limit_per_minute > 0 or settings.response_cache_seconds > 0
+    redis = SharedRedis(settings.redis_url) if settings.redis_url and uses_redis else None
     graphql = GraphQLEndpoint(
         schema,
         sessions,
