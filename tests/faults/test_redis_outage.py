@@ -109,9 +109,9 @@ async def test_a_blackholed_redis_costs_one_timeout_and_one_log_line_per_outage(
             await proxy.cut("blackhole", freeze_live=True)
             assert await title_name(http, "refusenik-2007") == "Refusenik"  # pays the timeout
             started = time.monotonic()
-            for _ in range(10):
+            for _ in range(20):  # each paid two timeouts before
                 assert await title_name(http, "refusenik-2007") == "Refusenik"
-            assert time.monotonic() - started < 10 * REDIS_TIMEOUT_SECONDS  # far less, in fact
+            assert time.monotonic() - started < 20 * REDIS_TIMEOUT_SECONDS  # far less, in fact
             lines = [record.getMessage() for record in caplog.records]
             assert len(lines) == 1 and "Redis is unreachable" in lines[0], lines
 
