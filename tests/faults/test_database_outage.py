@@ -2,9 +2,10 @@
 (no hang, no 500), /readyz says 503 while /healthz stays 200, and the service recovers
 by itself, without a restart.
 
-On PostgreSQL only (`make test-postgres`; the SQLite run skips them), in a database of
-the run's own next to TEST_DATABASE_URL's (see tests/databases.py), reached through a
-`DatabaseProxy` the tests cut and restore.
+The outages need a real PostgreSQL (`make test-postgres`; the SQLite run skips them):
+a database of the run's own next to TEST_DATABASE_URL's (see tests/databases.py),
+reached through a `DatabaseProxy` the tests cut and restore. A database that answers
+but is not serving is a small fake server, so those tests run in every run.
 """
 
 import asyncio
