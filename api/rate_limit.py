@@ -82,8 +82,9 @@ def address_identity(address: str | None) -> str:
 
 class ActiveKeys:
     """Whether an API key digest is active (exists, not revoked), as `lookup` (the
-    database) last said within `ttl_seconds`; at most `max_entries` answers are kept,
-    the least recently used forgotten first, so invented keys cannot fill memory."""
+    database) last said within `ttl_seconds`. At most `max_entries` answers of each
+    kind are kept, the least recently used forgotten first: invented keys cannot fill
+    memory, nor push out the answers for real ones."""
 
     def __init__(
         self,
@@ -97,22 +98,27 @@ class ActiveKeys:
         self._ttl = ttl_seconds
         self._max_entries = max_entries
         self._clock = clock
-        self._answers: OrderedDict[str, tuple[bool, float]] = OrderedDict()
+        # answer -> {digest: expiry}
+        self._answers: dict[bool, OrderedDict[str, float]] = {
+            True: OrderedDict(),
+            False: OrderedDict(),
+        }
 
     def __len__(self) -> int:
-        return len(self._answers)
+        return sum(len(answers) for answers in self._answers.values())
 
     def known(self, digest: str) -> bool | None:
         """The remembered answer, or None when there is none (or it is too old)."""
-        answer = self._answers.get(digest)
-        if answer is None:
-            return None
-        active, expires = answer
-        if expires <= self._clock():
-            del self._answers[digest]
-            return None
-        self._answers.move_to_end(digest)
-        return active
+        for active, answers in self._answers.items():
+            expires = answers.get(digest)
+            if expires is None:
+                continue
+            if expires <= self._clock():
+                del answers[digest]
+                return None
+            answers.move_to_end(digest)
+            return active
+        return None
 
     async def check(self, digest: str) -> bool | None:
         """Ask the database and remember; None when it could not answer in time."""
@@ -122,10 +128,12 @@ class ActiveKeys:
         except Exception as error:  # the request goes on as its address's
             logger.debug("API key lookup failed: %r", error)
             return None
-        self._answers.pop(digest, None)
-        self._answers[digest] = (active, self._clock() + self._ttl)
-        while len(self._answers) > self._max_entries:
-            self._answers.popitem(last=False)
+        for answers in self._answers.values():
+            answers.pop(digest, None)
+        answers = self._answers[active]
+        answers[digest] = self._clock() + self._ttl
+        while len(answers) > self._max_entries:
+            answers.popitem(last=False)
         return active
 
 

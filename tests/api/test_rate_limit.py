@@ -126,16 +126,17 @@ async def test_key_answers_are_remembered_for_a_while_and_in_bounded_number() ->
         asked.append(digest)
         return digest.startswith("good")
 
-    keys = ActiveKeys(lookup, ttl_seconds=30, max_entries=2, clock=lambda: now[0])
+    keys = ActiveKeys(lookup, ttl_seconds=30, max_entries=1, clock=lambda: now[0])
     assert keys.known("good-1") is None
     assert await keys.check("good-1") is True
     assert await keys.check("bad-1") is False
     assert (keys.known("good-1"), keys.known("bad-1")) == (True, False)
     assert asked == ["good-1", "bad-1"]
-    assert await keys.check("bad-2") is False  # past max_entries: the oldest is forgotten
-    assert keys.known("good-1") is None and len(keys) == 2
+    assert await keys.check("bad-2") is False  # past max_entries: the oldest is forgotten,
+    assert keys.known("bad-1") is None and len(keys) == 2
+    assert keys.known("good-1") is True  # and invented keys never push out real ones
     now[0] += 31
-    assert keys.known("bad-1") is None  # answers expire
+    assert keys.known("good-1") is None  # answers expire
 
 
 async def test_health_probes_are_never_rate_limited(database_url: str) -> None:
