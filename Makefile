@@ -21,7 +21,7 @@ run: $(INSTALLED)
 test: $(INSTALLED)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-## test-postgres: the whole suite against the local PostgreSQL database `test`
+## test-postgres: the whole suite on the local PostgreSQL (in databases `test_<random>`, dropped after)
 test-postgres: $(INSTALLED)
 	TEST_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/test $(PY) -m pytest $(PYTEST_ARGS)
 

@@ -2,11 +2,13 @@
 
 import uvicorn
 
+from api.logs import configure_logging
 from api.settings import get_settings
 
 
 def main() -> None:
     settings = get_settings()
+    configure_logging(settings.log_level)
     uvicorn.run(
         "api.app:create_app",
         factory=True,

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import functools
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -20,12 +21,14 @@ from strawberry import Schema
 from api.errors import INTERNAL_MESSAGE, ErrorCode, error_body
 from api.graphiql import STATIC_DIR
 from api.graphql_view import GRAPHQL_PATH, STATIC_PATH, GraphQLEndpoint
+from api.keys import is_active_hash
 from api.limits import DocumentLimits
 from api.middleware import RateLimit, RequestLimits
 from api.persisted_queries import PersistedQueries, load_safelist
 from api.planning.plans import QueryPlans
-from api.rate_limit import RateLimiter, create_rate_limiter
+from api.rate_limit import ActiveKeys, RateLimiter, create_rate_limiter
 from api.reads import autocommit
+from api.redis_client import SharedRedis
 from api.response_cache import MemoryResponseCache, RedisResponseCache, ResponseCache
 from api.schema import create_schema
 from api.settings import Settings, get_settings
@@ -51,18 +54,21 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         reads = autocommit(engine)
     sessions = create_sessionmaker(engine)
     schema = create_schema(settings)
+    uses_redis = settings.rate_limit_per_minute > 0 or settings.response_cache_seconds > 0
+    redis = SharedRedis(settings.redis_url) if settings.redis_url and uses_redis else None
     graphql = GraphQLEndpoint(
         schema,
         sessions,
         reads,
         graphiql=settings.graphiql,
         persisted=create_persisted_queries(settings),
-        cache=create_response_cache(settings),
+        cache=create_response_cache(settings, redis),
         plans=create_query_plans(settings, schema, reads),
         http_max_age=settings.http_cache_max_age,
         max_tokens=settings.max_query_tokens,
     )
-    limiter = create_rate_limiter(settings)
+    limiter = create_rate_limiter(settings, redis)
+    keys = ActiveKeys(functools.partial(is_active_hash, reads))
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -82,6 +88,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         _settle_garbage_collector()
+        if redis is not None:
+            await redis.start()
         yield
         await engine.dispose()
         await reads.dispose()
@@ -89,6 +97,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
             await limiter.aclose()
         if graphql.cache is not None:
             await graphql.cache.close()
+        if redis is not None:
+            await redis.aclose()
 
     return Starlette(
         routes=[
@@ -100,7 +110,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         ],
         exception_handlers={500: _internal_error},
         lifespan=lifespan,
-        middleware=_middleware(settings, limiter),
+        middleware=_middleware(settings, limiter, keys),
     )
 
 
@@ -114,12 +124,12 @@ def _settle_garbage_collector() -> None:
     gc.set_threshold(10_000, 20, 50)
 
 
-def create_response_cache(settings: Settings) -> ResponseCache | None:
+def create_response_cache(settings: Settings, redis: SharedRedis | None) -> ResponseCache | None:
     if settings.response_cache_seconds == 0:
         return None
-    if settings.redis_url:
+    if redis is not None:
         return RedisResponseCache(
-            settings.redis_url, settings.response_cache_seconds, settings.response_cache_key_prefix
+            redis, settings.response_cache_seconds, settings.response_cache_key_prefix
         )
     return MemoryResponseCache(settings.response_cache_seconds, settings.response_cache_max_entries)
 
@@ -138,7 +148,9 @@ def create_persisted_queries(settings: Settings) -> PersistedQueries:
     return PersistedQueries(safelist, safelist_only=settings.persisted_queries_only)
 
 
-def _middleware(settings: Settings, limiter: RateLimiter | None) -> list[Middleware]:
+def _middleware(
+    settings: Settings, limiter: RateLimiter | None, keys: ActiveKeys
+) -> list[Middleware]:
     """Outermost first: refuse a client over its rate before reading its body."""
     limits = Middleware(
         RequestLimits,
@@ -147,7 +159,8 @@ def _middleware(settings: Settings, limiter: RateLimiter | None) -> list[Middlew
     )
     if limiter is None:
         return [limits]
-    return [Middleware(RateLimit, limiter=limiter, exempt=("/healthz", "/readyz")), limits]
+    rate_limit = Middleware(RateLimit, limiter=limiter, keys=keys, exempt=("/healthz", "/readyz"))
+    return [rate_limit, limits]
 
 
 async def _internal_error(_: Request, error: Exception) -> Response:

@@ -4,7 +4,9 @@ Errors use the GraphQL error shape (`api.errors.error_body`):
 
 - `RateLimit`: a client over its rate gets **429** `RATE_LIMITED` with
   `Retry-After` (whole seconds). Paths in `exempt` (the health probes) are
-  never limited.
+  never limited. A request's bucket is its API key's only once the key is known
+  to be active; a key not checked yet is checked after its request was counted
+  against the address, so only requests the address may make cost a lookup.
 - `RequestLimits`, body: a `Content-Length` over `MAX_BODY_BYTES` is refused
   before anything is read, and a body without one (chunked) is counted as it
   arrives and refused as soon as it passes the limit: **413** `BAD_USER_INPUT`.
@@ -33,8 +35,10 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.auth import bearer_secret
 from api.errors import ErrorCode, error_body
-from api.rate_limit import RateLimiter, client_identity
+from api.keys import hash_secret
+from api.rate_limit import ActiveKeys, RateLimiter, address_identity, key_identity
 
 logger = logging.getLogger("reelgraph.http")
 
@@ -42,20 +46,37 @@ TIMEOUT_RETRY_AFTER_SECONDS = 5
 
 
 class RateLimit:
-    def __init__(self, app: ASGIApp, *, limiter: RateLimiter, exempt: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        limiter: RateLimiter,
+        keys: ActiveKeys,
+        exempt: Iterable[str] = (),
+    ) -> None:
         self.app = app
         self.limiter = limiter
+        self.keys = keys
         self.exempt = frozenset(exempt)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in self.exempt:
             return await self.app(scope, receive, send)
         client = scope.get("client")
-        identity = client_identity(
-            Headers(scope=scope).get("authorization"), client[0] if client else None
-        )
+        identity = address_identity(client[0] if client else None)
+        unchecked = None
+        secret = bearer_secret(Headers(scope=scope).get("authorization"))
+        if secret is not None:
+            digest = hash_secret(secret)
+            active = self.keys.known(digest)
+            if active:
+                identity = key_identity(digest)
+            elif active is None:
+                unchecked = digest
         decision = await self.limiter.hit(identity)
         if decision.allowed:
+            if unchecked is not None:
+                await self.keys.check(unchecked)  # its next requests count against the key
             return await self.app(scope, receive, send)
         limiter = self.limiter
         message = (

@@ -1,40 +1,44 @@
 """Rate limiting: one token bucket per client, in this process or shared in Redis.
 
-A client is its API key (`Authorization: Bearer <key>`, stored only as a
-SHA-256 digest) when it sends one, else its address (an IPv6 address by its
-/64, which one subscriber usually owns whole). Each bucket holds up to
-`RATE_LIMIT_BURST` requests and refills at `RATE_LIMIT_PER_MINUTE`; a request
-takes one token, and a client with none left is refused with the whole seconds
-until the next one (HTTP 429 with `Retry-After`, see api/middleware.py).
+A client is its API key (`Authorization: Bearer <key>`, by its SHA-256 digest)
+when that key exists and is not revoked, else its address (an IPv6 address by
+its /64, which one subscriber usually owns whole): an invented or revoked key
+must not buy a fresh bucket. `ActiveKeys` remembers the database's answer for
+each digest a short while; a key it has no answer for is checked after its
+request was counted against the address, so a flood of invented keys costs no
+more lookups than the address may make requests (see api/middleware.py).
+
+Each bucket holds up to `RATE_LIMIT_BURST` requests and refills at
+`RATE_LIMIT_PER_MINUTE`; a request takes one token, and a client with none left
+is refused with the whole seconds until the next one (HTTP 429 with
+`Retry-After`).
 
 Backends: `MemoryRateLimiter` (the default; each process counts on its own) and
 `RedisRateLimiter` (when `REDIS_URL` is set; every replica shares the buckets,
 updated atomically by one Lua script on Redis' clock). A rate limiter must not
-take the service down: when Redis cannot be reached the request is allowed, a
-warning is logged (at most once per `WARNING_INTERVAL_SECONDS`), and Redis is
-not asked again for `BACKOFF_SECONDS`.
+take the service down: while Redis is unreachable requests are allowed (see
+api/redis_client.py).
 """
 
+import asyncio
 import ipaddress
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from redis.exceptions import RedisError
-
-from api.auth import bearer_secret
-from api.keys import hash_secret
-from api.redis_client import fail_fast_redis
+from api.redis_client import SharedRedis
 from api.settings import Settings
 
 logger = logging.getLogger("reelgraph.rate_limit")
 
 MAX_MEMORY_CLIENTS = 100_000
-BACKOFF_SECONDS = 5.0
-WARNING_INTERVAL_SECONDS = 60.0
+KEY_ANSWER_SECONDS = 30.0
+MAX_KEY_ANSWERS = 10_000
+KEY_LOOKUP_TIMEOUT_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -58,11 +62,11 @@ class RateLimiter(Protocol):
     async def aclose(self) -> None: ...
 
 
-def client_identity(authorization: str | None, address: str | None) -> str:
-    """The bucket of a request: its API key's digest, else its address."""
-    secret = bearer_secret(authorization)
-    if secret is not None:
-        return "key:" + hash_secret(secret)
+def key_identity(digest: str) -> str:
+    return "key:" + digest
+
+
+def address_identity(address: str | None) -> str:
     if address is None:
         return "addr:unknown"
     try:
@@ -74,6 +78,63 @@ def client_identity(authorization: str | None, address: str | None) -> str:
             return f"addr:{ip.ipv4_mapped}"
         return f"addr:{ipaddress.IPv6Network((ip, 64), strict=False)}"
     return f"addr:{ip}"
+
+
+class ActiveKeys:
+    """Whether an API key digest is active (exists, not revoked), as `lookup` (the
+    database) last said within `ttl_seconds`. At most `max_entries` answers of each
+    kind are kept, the least recently used forgotten first: invented keys cannot fill
+    memory, nor push out the answers for real ones."""
+
+    def __init__(
+        self,
+        lookup: Callable[[str], Awaitable[bool]],
+        *,
+        ttl_seconds: float = KEY_ANSWER_SECONDS,
+        max_entries: int = MAX_KEY_ANSWERS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._lookup = lookup
+        self._ttl = ttl_seconds
+        self._max_entries = max_entries
+        self._clock = clock
+        # answer -> {digest: expiry}
+        self._answers: dict[bool, OrderedDict[str, float]] = {
+            True: OrderedDict(),
+            False: OrderedDict(),
+        }
+
+    def __len__(self) -> int:
+        return sum(len(answers) for answers in self._answers.values())
+
+    def known(self, digest: str) -> bool | None:
+        """The remembered answer, or None when there is none (or it is too old)."""
+        for active, answers in self._answers.items():
+            expires = answers.get(digest)
+            if expires is None:
+                continue
+            if expires <= self._clock():
+                del answers[digest]
+                return None
+            answers.move_to_end(digest)
+            return active
+        return None
+
+    async def check(self, digest: str) -> bool | None:
+        """Ask the database and remember; None when it could not answer in time."""
+        try:
+            async with asyncio.timeout(KEY_LOOKUP_TIMEOUT_SECONDS):
+                active = await self._lookup(digest)
+        except Exception as error:  # the request goes on as its address's
+            logger.debug("API key lookup failed: %r", error)
+            return None
+        for answers in self._answers.values():
+            answers.pop(digest, None)
+        answers = self._answers[active]
+        answers[digest] = self._clock() + self._ttl
+        while len(answers) > self._max_entries:
+            answers.popitem(last=False)
+        return active
 
 
 def _retry_after(missing_tokens: float, per_second: float) -> int:
@@ -145,52 +206,36 @@ return {allowed, retry_ms}
 class RedisRateLimiter:
     """Buckets in Redis hashes `<prefix><client>`, expiring once full again."""
 
-    def __init__(
-        self,
-        url: str,
-        per_minute: int,
-        burst: int,
-        *,
-        prefix: str,
-    ) -> None:
+    def __init__(self, redis: SharedRedis, per_minute: int, burst: int, *, prefix: str) -> None:
         self.per_minute = per_minute
         self.burst = burst
         self.prefix = prefix
         self._per_ms = per_minute / 60_000
-        self._redis = fail_fast_redis(url)
-        self._script = self._redis.register_script(_TOKEN_BUCKET)
-        self._skip_until = 0.0
-        self._warned_at = -math.inf
+        self._redis = redis
+        self._script = redis.client.register_script(_TOKEN_BUCKET)
 
     async def hit(self, client: str) -> Decision:
-        now = time.monotonic()
-        if now < self._skip_until:
+        keys = [self.prefix + client]
+        args: list[str | int] = [repr(self._per_ms), self.burst]
+        answer = await self._redis.call(lambda _: self._script(keys=keys, args=args), None)
+        if answer is None:  # Redis is unreachable: allowed
             return ALLOWED
-        try:
-            allowed, retry_ms = await self._script(
-                keys=[self.prefix + client], args=[repr(self._per_ms), self.burst]
-            )
-        except (RedisError, OSError) as error:  # OSError covers TimeoutError
-            self._skip_until = now + BACKOFF_SECONDS
-            if now - self._warned_at >= WARNING_INTERVAL_SECONDS:
-                self._warned_at = now
-                logger.warning("rate limiting is off: Redis is unreachable (%r)", error)
-            return ALLOWED
+        allowed, retry_ms = answer
         if allowed:
             return ALLOWED
         return Decision(False, max(1, math.ceil(int(retry_ms) / 1000)))
 
     async def aclose(self) -> None:
-        await self._redis.aclose()
+        pass  # the shared client is closed by its owner
 
 
-def create_rate_limiter(settings: Settings) -> RateLimiter | None:
+def create_rate_limiter(settings: Settings, redis: SharedRedis | None) -> RateLimiter | None:
     """The configured limiter; None when `RATE_LIMIT_PER_MINUTE` is 0 (no limit)."""
     if settings.rate_limit_per_minute == 0:
         return None
-    if settings.redis_url:
+    if redis is not None:
         return RedisRateLimiter(
-            settings.redis_url,
+            redis,
             settings.rate_limit_per_minute,
             settings.rate_limit_burst,
             prefix=settings.rate_limit_key_prefix,

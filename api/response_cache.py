@@ -8,7 +8,14 @@ list), so a cached response never outlives the data it shows. A write that
 lands while a read is running bumps the epoch, and that read is not stored.
 
 `MemoryResponseCache` serves one process; `RedisResponseCache` (REDIS_URL) is
-shared by every replica, and fails open: if Redis is down, nothing is cached.
+shared by every replica, and fails open: while Redis is unreachable nothing is
+cached or served from the cache (api/redis_client.py).
+
+An invalidation can be lost: Redis went away between a write's commit and its
+invalidation, or the process died in between. So every Redis entry carries the
+cache's generation, and an entry of another generation is never served; a
+process starts a new generation before it uses Redis after any failure, and when
+it starts, so a lost invalidation cannot bring back what the write changed.
 """
 
 import hashlib
@@ -21,9 +28,9 @@ from contextvars import ContextVar
 from typing import Any, Protocol
 
 import orjson
-from redis.exceptions import RedisError
+from redis.asyncio import Redis
 
-from api.redis_client import fail_fast_redis
+from api.redis_client import SharedRedis
 
 logger = logging.getLogger("reelgraph.cache")
 
@@ -137,55 +144,97 @@ class MemoryResponseCache:
                     del self._keys_by_tag[tag]
 
 
-class RedisResponseCache:
-    """Bodies at `<prefix>body:<key>`, tag sets at `<prefix>tag:<tag>`, all expiring."""
+# KEYS: epoch, generation, body, tags...; ARGV: the epoch the read began at, TTL,
+# the body. Stores the body (prefixed by the current generation) and adds it to its
+# tags' sets, unless a write moved the epoch since the read began.
+_PUT = """
+if (redis.call('GET', KEYS[1]) or '0') ~= ARGV[1] then
+  return 0
+end
+local generation = redis.call('GET', KEYS[2]) or ''
+redis.call('SET', KEYS[3], generation .. '\\n' .. ARGV[3], 'EX', ARGV[2])
+for i = 4, #KEYS do
+  redis.call('SADD', KEYS[i], KEYS[3])
+  redis.call('EXPIRE', KEYS[i], ARGV[2])
+end
+return 1
+"""
 
-    def __init__(self, url: str, ttl_seconds: int, prefix: str) -> None:
+
+class RedisResponseCache:
+    """Bodies at `<prefix>body:<key>` (as `<generation>\\n<body>`), tag sets at
+    `<prefix>tag:<tag>`, all expiring; the counters `<prefix>epoch` and
+    `<prefix>generation`."""
+
+    def __init__(self, redis: SharedRedis, ttl_seconds: int, prefix: str) -> None:
         self.ttl = ttl_seconds
         self.prefix = prefix
-        self._redis = fail_fast_redis(url)
+        self._epoch_key = prefix + "epoch"
+        self._generation_key = prefix + "generation"
+        self._redis = redis
+        self._put = redis.client.register_script(_PUT)
+        self._lost_invalidations = 0
+        redis.on_recovery(self._new_generation)
 
     async def epoch(self) -> int:
-        try:
-            return int(await self._redis.get(self.prefix + "epoch") or 0)
-        except (RedisError, OSError) as error:
-            logger.warning("response cache off: Redis unreachable (%r)", error)
-            return -1  # never equal to a stored epoch, so nothing is put
+        async def read(redis: Redis) -> int:
+            return int(await redis.get(self._epoch_key) or 0)
+
+        return await self._redis.call(read, -1)  # -1: never stored, so nothing is put
 
     async def get(self, key: str) -> bytes | None:
-        try:
-            body = await self._redis.get(self.prefix + "body:" + key)
-        except (RedisError, OSError):
+        keys = [self._generation_key, self.prefix + "body:" + key]
+        values = await self._redis.call(lambda redis: redis.mget(keys), None)
+        if values is None:
             return None
-        return body if isinstance(body, bytes) else None
+        generation, entry = values
+        if not isinstance(entry, bytes):
+            return None
+        entry_generation, _, body = entry.partition(b"\n")
+        return body if entry_generation == (generation or b"") else None
 
     async def put(self, key: str, body: bytes, tags: Iterable[str], epoch: int) -> None:
-        body_key = self.prefix + "body:" + key
-        try:
-            if epoch < 0 or int(await self._redis.get(self.prefix + "epoch") or 0) != epoch:
-                return
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.set(body_key, body, ex=self.ttl)
-                for tag in tags:
-                    pipe.sadd(self.prefix + "tag:" + tag, body_key)
-                    pipe.expire(self.prefix + "tag:" + tag, self.ttl)
-                await pipe.execute()
-        except (RedisError, OSError) as error:
-            logger.warning("response not cached: Redis unreachable (%r)", error)
+        if epoch < 0:
+            return
+        keys = [
+            self._epoch_key,
+            self._generation_key,
+            self.prefix + "body:" + key,
+            *(self.prefix + "tag:" + tag for tag in tags),
+        ]
+        args: list[bytes | str | int] = [str(epoch), self.ttl, body]
+        await self._redis.call(lambda _: self._put(keys=keys, args=args), None)
 
     async def invalidate(self, tags: Iterable[str]) -> None:
         tag_keys = [self.prefix + "tag:" + tag for tag in tags]
-        try:
-            await self._redis.incr(self.prefix + "epoch")
-            async with self._redis.pipeline(transaction=False) as pipe:
+
+        async def drop(redis: Redis) -> bool:
+            async with redis.pipeline(transaction=False) as pipe:
+                pipe.incr(self._epoch_key)
                 for tag_key in tag_keys:
                     pipe.smembers(tag_key)
-                bodies = [body for members in await pipe.execute() for body in members]
+                bodies = [body for members in (await pipe.execute())[1:] for body in members]
             if tag_keys:  # one round trip each, however many tags (setCredits names hundreds)
-                await self._redis.delete(*tag_keys, *bodies)
-        except (RedisError, OSError) as error:
-            # Entries expire after the TTL, which bounds how stale they can get.
-            logger.error("cache invalidation failed: Redis unreachable (%r)", error)
+                await redis.delete(*tag_keys, *bodies)
+            return True
+
+        if not await self._redis.call(drop, False):
+            # Served again, these entries would show what the write changed: the
+            # generation moves on before this process uses Redis again.
+            self._lost_invalidations += 1
 
     async def close(self) -> None:
-        await self._redis.aclose()
+        pass  # the shared client is closed by its owner
+
+    async def _new_generation(self, redis: Redis) -> None:
+        """Recovery step: no entry stored so far can be served, and no read that began
+        before is stored. Repeated if an invalidation is lost meanwhile (the breaker
+        closes right after this returns)."""
+        while True:
+            lost = self._lost_invalidations
+            async with redis.pipeline(transaction=True) as pipe:
+                pipe.incr(self._generation_key)
+                pipe.incr(self._epoch_key)
+                await pipe.execute()
+            if self._lost_invalidations == lost:
+                return

@@ -3,7 +3,6 @@ when TEST_DATABASE_URL is set), the real ASGI app over HTTP, and a SQL statement
 counter."""
 
 import asyncio
-import os
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.app import create_app
@@ -21,15 +20,8 @@ from models import ApiKeyRole
 from models.db import create_engine, create_sessionmaker
 from seed.load import curated_entries, load_entries
 from seed.migrations import upgrade
+from tests.databases import create_database, drop_database, per_run_url, postgres_test_url
 from tests.helpers import NO_LEAK_HOOKS, GraphQL, assert_no_leak
-
-
-async def _reset_postgres(url: str) -> None:
-    engine = create_engine(url)
-    async with engine.begin() as connection:
-        await connection.execute(text("DROP SCHEMA public CASCADE"))
-        await connection.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
 
 
 async def _seed(url: str) -> None:
@@ -41,15 +33,22 @@ async def _seed(url: str) -> None:
 
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
-    url = os.environ.get("TEST_DATABASE_URL")
+    """A temporary SQLite file, or with TEST_DATABASE_URL a PostgreSQL database of this
+    run's own, created next to the one it names and dropped at the end."""
+    postgres = postgres_test_url()
     with tempfile.TemporaryDirectory() as folder:
-        if url is None:
+        if postgres is None:
             url = f"sqlite+aiosqlite:///{Path(folder) / 'test.db'}"
         else:
-            asyncio.run(_reset_postgres(url))
-        upgrade(url)
-        asyncio.run(_seed(url))
-        yield url
+            url = per_run_url(postgres)
+            asyncio.run(create_database(url))
+        try:
+            upgrade(url)
+            asyncio.run(_seed(url))
+            yield url
+        finally:
+            if postgres is not None:
+                asyncio.run(drop_database(url))
 
 
 @pytest.fixture(scope="session")

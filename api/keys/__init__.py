@@ -5,7 +5,7 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from models import ApiKey, ApiKeyRole
 from models.columns import utc_now
@@ -34,6 +34,13 @@ async def create_key(session: AsyncSession, role: ApiKeyRole, name: str) -> Issu
 async def find_active_key(session: AsyncSession, secret: str) -> ApiKey | None:
     stmt = select(ApiKey).where(ApiKey.key_hash == hash_secret(secret), ApiKey.revoked_at.is_(None))
     return await session.scalar(stmt)
+
+
+async def is_active_hash(engine: AsyncEngine, key_hash: str) -> bool:
+    """Whether an active key has this hash (the rate limiter asks, before any session)."""
+    stmt = select(ApiKey.id).where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))
+    async with AsyncSession(engine) as session:
+        return await session.scalar(stmt) is not None
 
 
 async def revoke_key(session: AsyncSession, prefix: str) -> int:

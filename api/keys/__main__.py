@@ -34,11 +34,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 async def run(args: argparse.Namespace) -> int:
     engine = create_engine(args.database_url or get_settings().database_url)
+    issued = None
     try:
         async with create_sessionmaker(engine)() as session, session.begin():
             if args.command == "create":
                 issued = await create_key(session, ApiKeyRole(args.role.upper()), args.name)
-                print(f"{issued.secret}\n(shown once; store it now — only its hash is kept)")
             elif args.command == "list":
                 for key in await list_keys(session):
                     state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
@@ -50,6 +50,8 @@ async def run(args: argparse.Namespace) -> int:
                 print(f"revoked {args.prefix}")
     finally:
         await engine.dispose()
+    if issued is not None:  # only now committed: a key that is shown is a key that works
+        print(f"{issued.secret}\n(shown once; store it now — only its hash is kept)")
     return 0
 
 

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -14,6 +15,7 @@ from api.ids import encode_id
 from api.settings import Settings
 from tests.factories import make_title, rename_title
 from tests.helpers import error_codes, serve
+from tests.redis_helpers import REDIS_URL, scratch_prefix
 
 TITLE = "query($slug: String!) { title(slug: $slug) { name version } }"
 RENAME = """mutation($id: ID!, $v: Int!, $name: String!) {
@@ -139,14 +141,21 @@ async def test_lists_are_invalidated_by_any_title_write(database_url: str, edito
         assert (await _post(http, listing))["data"]["titles"]["totalCount"] == before + 1
 
 
+@pytest.fixture
+async def redis_prefix() -> AsyncIterator[str]:
+    async with scratch_prefix() as prefix:
+        yield prefix
+
+
 async def test_the_redis_cache_is_shared_by_replicas(
-    database_url: str, sessions: async_sessionmaker[AsyncSession], editor_key: str
+    database_url: str,
+    sessions: async_sessionmaker[AsyncSession],
+    editor_key: str,
+    redis_prefix: str,
 ) -> None:
     title = await make_title(sessions, name="Shared")
     settings = Settings(
-        database_url=database_url,
-        redis_url="redis://127.0.0.1:6379/0",
-        response_cache_key_prefix=f"reelgraph-test:{uuid4().hex}:",
+        database_url=database_url, redis_url=REDIS_URL, response_cache_key_prefix=redis_prefix
     )
     read = {"query": TITLE, "variables": {"slug": title.slug}}
     async with serve(settings) as first, serve(settings) as second:

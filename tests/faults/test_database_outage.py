@@ -2,24 +2,22 @@
 (no hang, no 500), /readyz says 503 while /healthz stays 200, and the service recovers
 by itself, without a restart.
 
-Always on a real PostgreSQL (whatever engine the rest of the suite uses), in its own
-database `reelgraph_faults`, reached through a `DatabaseProxy` the tests cut and restore.
+The outages need a real PostgreSQL (`make test-postgres`; the SQLite run skips them):
+a database of the run's own next to TEST_DATABASE_URL's (see tests/databases.py),
+reached through a `DatabaseProxy` the tests cut and restore. A database that answers
+but is not serving is a small fake server, so those tests run in every run.
 """
 
 import asyncio
 import contextlib
 import re
-import socket
 import struct
-import subprocess
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
+from sqlalchemy.engine import make_url
 
 from api.app import create_app
 from api.settings import Settings
@@ -27,15 +25,16 @@ from models.db import create_engine, create_sessionmaker
 from seed.example import REFUSENIK
 from seed.load import load_entries
 from seed.migrations import upgrade
+from tests.databases import (
+    NEEDS_POSTGRES,
+    create_database,
+    drop_database,
+    per_run_url,
+    postgres_test_url,
+)
 from tests.faults.proxy import DatabaseProxy, FaultMode
 from tests.helpers import error_codes
 
-PG_HOST, PG_PORT = "127.0.0.1", 5432
-DATABASE = "reelgraph_faults"
-# Runs of the suite may overlap (SQLite and PostgreSQL runs, several people): one
-# resets the database under an exclusive lock, each uses it under a shared one.
-LOCK_KEY = 0x5EE1_FA17
-LOCK_WAIT = "120s"
 # Small bounds so a cut costs the tests about a second per request, not the defaults.
 TIMEOUT_SECONDS = 1.0
 # "Quickly": an answer must come within this, or the request counts as hung.
@@ -53,34 +52,10 @@ LEAKS = re.compile(
 )
 
 
-def _postgres_listening() -> bool:
-    try:
-        socket.create_connection((PG_HOST, PG_PORT), timeout=1).close()
-    except OSError:
-        return False
-    return True
-
-
-def _ensure_postgres_running() -> None:
-    """Start the local cluster when nothing answers on 5432 (a fault test never skips)."""
-    if _postgres_listening():
-        return
-    version = sorted(path.name for path in Path("/etc/postgresql").iterdir())[-1]
-    command = ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"]
-    subprocess.run(command, check=True, timeout=60)
-    deadline = time.monotonic() + 30
-    while not _postgres_listening():
-        assert time.monotonic() < deadline, "PostgreSQL did not start listening on 5432"
-        time.sleep(0.2)
-
-
-async def _reset_database(url: str) -> None:
+async def _migrate_and_seed(url: str) -> None:
+    await asyncio.to_thread(upgrade, url)  # Alembic runs its own event loop
     engine = create_engine(url)
     try:
-        async with engine.begin() as connection:
-            await connection.exec_driver_sql("DROP SCHEMA public CASCADE")
-            await connection.exec_driver_sql("CREATE SCHEMA public")
-        await asyncio.to_thread(upgrade, url)  # Alembic runs its own event loop
         async with create_sessionmaker(engine)() as session, session.begin():
             await load_entries(session, [REFUSENIK])
     finally:
@@ -89,20 +64,17 @@ async def _reset_database(url: str) -> None:
 
 @pytest.fixture(scope="module")
 async def faults_database() -> AsyncIterator[str]:
-    """A freshly migrated `reelgraph_faults` with the example title; yields its name."""
-    await asyncio.to_thread(_ensure_postgres_running)
-    admin = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user="postgres", database="postgres")
+    """A migrated database of this run's own with the example title; yields its URL."""
+    postgres = postgres_test_url()
+    if postgres is None:
+        pytest.skip(NEEDS_POSTGRES)
+    url = per_run_url(postgres, "faults")
+    await create_database(url)
     try:
-        await admin.execute(f"SET lock_timeout = '{LOCK_WAIT}'")
-        await admin.execute("SELECT pg_advisory_lock($1)", LOCK_KEY)
-        if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", DATABASE):
-            await admin.execute(f'CREATE DATABASE "{DATABASE}"')
-        await _reset_database(f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/{DATABASE}")
-        await admin.execute("SELECT pg_advisory_lock_shared($1)", LOCK_KEY)
-        await admin.execute("SELECT pg_advisory_unlock($1)", LOCK_KEY)
-        yield DATABASE
+        await _migrate_and_seed(url)
+        yield url
     finally:
-        await admin.close()  # releases the locks
+        await drop_database(url)
 
 
 async def post(client: httpx.AsyncClient, query: str = TITLE_QUERY) -> httpx.Response:
@@ -130,9 +102,11 @@ class Service:
 async def service(faults_database: str) -> AsyncIterator[Service]:
     """The real app (its engine built from Settings) reaching PostgreSQL through a proxy."""
     tasks_before = asyncio.all_tasks()
-    async with DatabaseProxy(PG_HOST, PG_PORT) as proxy:
+    server = make_url(faults_database)
+    async with DatabaseProxy(server.host or "127.0.0.1", server.port or 5432) as proxy:
+        proxied = server.set(host=proxy.host, port=proxy.port)
         settings = Settings(
-            database_url=proxy.url(faults_database),
+            database_url=proxied.render_as_string(hide_password=False),
             graphiql=False,
             response_cache_seconds=0,  # every query reaches the database
             db_pool_size=POOL_SIZE,  # a burst exhausts the pool: pool_timeout is exercised
