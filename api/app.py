@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -20,7 +21,7 @@ from strawberry import Schema
 from api.compiled import CompiledQueries
 from api.errors import INTERNAL_MESSAGE, ErrorCode, error_body
 from api.graphiql import STATIC_DIR
-from api.graphql_view import GRAPHQL_PATH, STATIC_PATH, GraphQLEndpoint
+from api.graphql_view import GRAPHQL_PATH, STATIC_PATH, GraphQLEndpoint, http_error
 from api.limits import DocumentLimits
 from api.middleware import RateLimit, RequestLimits
 from api.persisted_queries import PersistedQueries, load_safelist
@@ -98,7 +99,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
             Route("/readyz", readyz),
             Route("/", home),
         ],
-        exception_handlers={500: _internal_error},
+        exception_handlers={HTTPException: _http_error, 500: _internal_error},
         lifespan=lifespan,
         middleware=_middleware(settings, limiter),
     )
@@ -150,6 +151,14 @@ def _middleware(settings: Settings, limiter: RateLimiter | None) -> list[Middlew
     if limiter is None:
         return [limits]
     return [Middleware(RateLimit, limiter=limiter, exempt=("/healthz", "/readyz")), limits]
+
+
+async def _http_error(_: Request, error: Exception) -> Response:
+    """Starlette's own refusals (404, 405...) in the API's JSON error shape, not text."""
+    assert isinstance(error, HTTPException)
+    if error.status_code in {204, 304}:  # no body allowed
+        return Response(status_code=error.status_code, headers=error.headers)
+    return http_error(error.status_code, error.detail, error.headers)
 
 
 async def _internal_error(_: Request, error: Exception) -> Response:

@@ -76,6 +76,30 @@ async def test_safelist_mode_runs_only_registered_documents(
         assert error_codes(await _post(http, registering)) == ["PERSISTED_QUERY_NOT_FOUND"]
 
 
+@pytest.mark.parametrize(
+    "content_type", ["xapplication/json", "foo-application/json", "text/plain; application/json"]
+)
+async def test_safelist_mode_cannot_be_bypassed_by_the_content_type(
+    database_url: str, tmp_path: Path, content_type: str
+) -> None:
+    allowed = "{ genres { slug } }"
+    safelist = tmp_path / "safelist.json"
+    safelist.write_text(json.dumps([allowed]))
+    settings = Settings(
+        database_url=database_url, persisted_queries_file=safelist, persisted_queries_only=True
+    )
+    other = json.dumps({"query": "{ __schema { queryType { name } } }"}).encode()
+    async with serve(settings) as http:
+        response = await http.post(
+            "/graphql", content=other, headers={"content-type": content_type}
+        )
+        assert response.status_code == 400
+        assert "data" not in response.json() and error_codes(response.json()) == ["BAD_USER_INPUT"]
+        charset = {"content-type": "application/json; charset=utf-8"}
+        response = await http.post("/graphql", content=other, headers=charset)
+        assert error_codes(response.json()) == ["PERSISTED_QUERY_NOT_FOUND"]
+
+
 @pytest.mark.parametrize("server_cache_seconds", [60, 0])
 async def test_get_queries_carry_an_etag_and_revalidate_with_304(
     database_url: str, server_cache_seconds: int
