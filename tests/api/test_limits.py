@@ -191,19 +191,39 @@ async def test_fragments_spread_exponentially_are_measured_quickly(graphql: Grap
     assert requested_nodes(body) == 2**40
 
 
-async def test_introspection_is_free_and_graphiqls_query_passes_every_limit(
-    graphql: GraphQL,
-) -> None:
-    query = get_introspection_query(
-        descriptions=True,
-        specified_by_url=True,
-        directive_is_repeatable=True,
-        schema_description=True,
-        input_value_deprecation=True,
-    )
-    body = await graphql(query)
+GRAPHIQL_INTROSPECTION = get_introspection_query(
+    descriptions=True,
+    specified_by_url=True,
+    directive_is_repeatable=True,
+    schema_description=True,
+    input_value_deprecation=True,
+)
+
+
+async def test_graphiqls_introspection_query_passes_every_limit(graphql: GraphQL) -> None:
+    body = await graphql(GRAPHIQL_INTROSPECTION)
     assert data(body)["__schema"]["queryType"]["name"] == "Query"
-    assert requested_nodes(body) == 0
+    assert 0 < requested_nodes(body) <= 25_000 // 4
+
+
+async def test_introspection_costs_nodes_so_that_repeating_it_is_refused(graphql: GraphQL) -> None:
+    # 30 aliases of the whole schema in 2 KB: ~3 MB of answer, seconds of CPU.
+    fragments = GRAPHIQL_INTROSPECTION[GRAPHIQL_INTROSPECTION.index("fragment FullType") :]
+    aliases = " ".join(f"s{i}: __schema {{ types {{ ...FullType }} }}" for i in range(30))
+    started = time.monotonic()
+    body = await graphql("{ " + aliases + " } " + fragments)
+    assert time.monotonic() - started < 2
+    assert only_error(body)["extensions"] == {"code": "QUERY_TOO_COMPLEX", "limit": "nodes"}
+    assert requested_nodes(body) > 25_000
+
+
+async def test_introspection_cost_follows_what_is_selected(graphql: GraphQL) -> None:
+    small = await graphql("{ __schema { queryType { name } } }")
+    types = await graphql("{ __schema { types { name } } }")
+    fields = await graphql("{ __schema { types { name fields { name } } } }")
+    assert 0 < requested_nodes(small) < requested_nodes(types) < requested_nodes(fields)
+    one_type = await graphql('{ __type(name: "Title") { fields { name } } }')
+    assert 0 < requested_nodes(one_type) < requested_nodes(fields)
 
 
 async def test_limits_follow_the_settings(database_url: str) -> None:
