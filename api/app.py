@@ -57,7 +57,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         sessions,
         reads,
         graphiql=settings.graphiql,
-        persisted=create_persisted_queries(settings),
+        persisted=create_persisted_queries(settings, schema),
         cache=create_response_cache(settings),
         compiled=create_compiled_queries(settings, schema, reads),
         http_max_age=settings.http_cache_max_age,
@@ -135,10 +135,16 @@ def create_compiled_queries(
     return CompiledQueries(schema._schema, engine, limits, tagged=tagged)
 
 
-def create_persisted_queries(settings: Settings) -> PersistedQueries:
+def create_persisted_queries(settings: Settings, schema: Schema) -> PersistedQueries:
     path = settings.persisted_queries_file
     safelist = load_safelist(path) if path is not None else {}
-    return PersistedQueries(safelist, safelist_only=settings.persisted_queries_only)
+    return PersistedQueries(
+        safelist,
+        safelist_only=settings.persisted_queries_only,
+        schema=schema._schema,
+        max_tokens=settings.max_query_tokens,
+        max_bytes=settings.persisted_queries_max_bytes,
+    )
 
 
 def _middleware(settings: Settings, limiter: RateLimiter | None) -> list[Middleware]:

@@ -77,6 +77,7 @@ from graphql.utilities import get_operation_ast, value_from_ast_untyped
 from strawberry.extensions import SchemaExtension
 
 from api.errors import ErrorCode
+from api.lru import LRU
 from api.pagination import MAX_FIRST
 from api.settings import Settings
 
@@ -84,6 +85,8 @@ LIST_ESTIMATE = 10
 """Nodes assumed for a list of objects that has no `first` (offers, genres, providers)."""
 
 PARSE_CACHE_SIZE = 256
+PARSE_CACHE_BYTES = 8_000_000
+"""Of document text: with MAX_BODY_BYTES up to 10 MB, a count alone is no bound."""
 
 
 @dataclass(frozen=True)
@@ -119,12 +122,20 @@ def too_complex(message: str, limit: str) -> GraphQLError:
     )
 
 
-@lru_cache(maxsize=PARSE_CACHE_SIZE)
+_parsed: LRU[tuple[str, int], DocumentNode] = LRU(
+    max_entries=PARSE_CACHE_SIZE, max_bytes=PARSE_CACHE_BYTES
+)
+
+
 def _parse(query: str, max_tokens: int) -> DocumentNode:
-    # `max_tokens` (unlike the newer `max_lexical_tokens`) counts comments too, so
-    # a document padded with comments is cut short as well; graphql-core 3.3 keeps
-    # it without a runtime warning.
-    return parse(query, max_tokens=max_tokens)
+    document = _parsed.get((query, max_tokens))
+    if document is None:
+        # `max_tokens` (unlike the newer `max_lexical_tokens`) counts comments too, so
+        # a document padded with comments is cut short as well; graphql-core 3.3 keeps
+        # it without a runtime warning.
+        document = parse(query, max_tokens=max_tokens)
+        _parsed.put((query, max_tokens), document, len(query))
+    return document
 
 
 def parse_limited(query: str, max_tokens: int) -> DocumentNode:

@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     # Persisted queries (api/persisted_queries.py): the safelist, and whether only it runs.
     persisted_queries_file: Path | None = None
     persisted_queries_only: bool = False
+    # Bytes of documents registered by clients (APQ) kept at most (least recently used go).
+    persisted_queries_max_bytes: int = Field(default=10_000_000, ge=100_000, le=1_000_000_000)
     db_pool_size: int = Field(default=10, ge=1, le=200)
     # PostgreSQL only: bounds that turn an unreachable database into a quick
     # SERVICE_UNAVAILABLE instead of a hung request.
