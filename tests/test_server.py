@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import orjson
 import pytest
+from pydantic import ValidationError
 
 from api.settings import Settings
 
@@ -251,3 +252,10 @@ def _children(pid: int) -> list[int]:
             if int(fields[1]) == pid and b"spawn_main" in cmdline:
                 children.append(int(stat.parent.name))
     return children
+
+
+def test_several_workers_need_a_shared_response_cache() -> None:
+    with pytest.raises(ValidationError, match="WORKERS > 1 needs REDIS_URL"):
+        Settings(workers=2)
+    assert Settings(workers=2, response_cache_seconds=0).workers == 2
+    assert Settings(workers=2, redis_url="redis://127.0.0.1:6379/3").workers == 2
