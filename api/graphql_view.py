@@ -164,11 +164,11 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)  # as `_read_operation` decoded it, and as fast
 
-    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData:
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
         data = await super().parse_http_body(request)
-        if isinstance(data, list):  # pragma: no cover - batching is off; `_read_operation` says so
-            raise HTTPException(400, "Batching is not enabled: send one operation.")
-        if data.operation_name is None and data.query is not None:
+        if isinstance(data, GraphQLRequestData) and data.operation_name is None and data.query:
             _refuse_unnamed_choice(data.query, self.max_tokens)
         return data
 

@@ -24,7 +24,8 @@ async def _post(client: httpx.AsyncClient, content: bytes, content_type: str) ->
     return await client.post("/graphql", content=content, headers={"content-type": content_type})
 
 
-QUERY = orjson.dumps({"query": "{ __typename }"})
+# Not `{ __typename }`: on PostgreSQL its compiled plan would change what other tests count.
+QUERY = orjson.dumps({"query": "query Edge { __typename }"})
 
 
 @pytest.mark.parametrize(
