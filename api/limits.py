@@ -122,19 +122,19 @@ def too_complex(message: str, limit: str) -> GraphQLError:
     )
 
 
-_parsed: LRU[tuple[str, int], DocumentNode] = LRU(
+document_cache: LRU[tuple[str, int], DocumentNode] = LRU(
     max_entries=PARSE_CACHE_SIZE, max_bytes=PARSE_CACHE_BYTES
 )
 
 
 def _parse(query: str, max_tokens: int) -> DocumentNode:
-    document = _parsed.get((query, max_tokens))
+    document = document_cache.get((query, max_tokens))
     if document is None:
         # `max_tokens` (unlike the newer `max_lexical_tokens`) counts comments too, so
         # a document padded with comments is cut short as well; graphql-core 3.3 keeps
         # it without a runtime warning.
         document = parse(query, max_tokens=max_tokens)
-        _parsed.put((query, max_tokens), document, len(query))
+        document_cache.put((query, max_tokens), document, len(query))
     return document
 
 

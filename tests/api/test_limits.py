@@ -9,13 +9,16 @@ from typing import Any
 
 import httpx
 import pytest
-from graphql import GraphQLError, get_introspection_query
+from graphql import DocumentNode, GraphQLError, get_introspection_query
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api import limits
 from api.app import _pool_options
 from api.errors import STATEMENT_TIMEOUT_MESSAGE, classify
+from api.limits import parse_limited
+from api.lru import LRU
 from api.settings import Settings
 from models.db import create_engine
 from tests.conftest import StatementCounter
@@ -445,3 +448,15 @@ async def test_statement_timeout_cancels_slow_sql_on_postgresql(
     assert body["errors"][0]["message"] == STATEMENT_TIMEOUT_MESSAGE
     assert body["errors"][0]["path"] == ["search"]
     assert_no_leak(body)
+
+
+def test_the_parse_cache_is_bounded_by_bytes_of_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert limits.document_cache.max_bytes == limits.PARSE_CACHE_BYTES
+    small = LRU[tuple[str, int], DocumentNode](max_entries=256, max_bytes=100_000)
+    monkeypatch.setattr(limits, "document_cache", small)
+    # Documents of 30 KB (one comment token each): a count-bounded cache keeps them all.
+    documents = [f"{{ __typename }} #{i} " + "x" * 30_000 for i in range(12)]
+    for document in documents:
+        parse_limited(document, 2000)
+    assert len(small) == 3 and small.bytes <= 100_000
+    assert small.get((documents[-1], 2000)) is not None
