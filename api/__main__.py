@@ -1,21 +1,17 @@
-"""python -m api: serve the app with uvicorn on HOST:PORT (see api.settings)."""
+"""python -m api: serve the app with uvicorn on HOST:PORT (see api.settings, api.server)."""
 
 import uvicorn
 
 from api.logs import configure_logging
+from api.server import uvicorn_options
 from api.settings import get_settings
 
 
 def main() -> None:
     settings = get_settings()
     configure_logging(settings.log_level)
-    uvicorn.run(
-        "api.app:create_app",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-    )
+    # An import string and a factory, so that each of WORKERS processes builds its app.
+    uvicorn.run("api.app:create_app", factory=True, **uvicorn_options(settings))
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -20,7 +21,7 @@ from strawberry import Schema
 
 from api.errors import INTERNAL_MESSAGE, ErrorCode, error_body
 from api.graphiql import STATIC_DIR
-from api.graphql_view import GRAPHQL_PATH, STATIC_PATH, GraphQLEndpoint
+from api.graphql_view import GRAPHQL_PATH, STATIC_PATH, GraphQLEndpoint, http_error
 from api.keys import is_active_hash
 from api.limits import DocumentLimits
 from api.middleware import RateLimit, RequestLimits
@@ -61,7 +62,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         sessions,
         reads,
         graphiql=settings.graphiql,
-        persisted=create_persisted_queries(settings),
+        persisted=create_persisted_queries(settings, schema),
         cache=create_response_cache(settings, redis),
         plans=create_query_plans(settings, schema, reads),
         http_max_age=settings.http_cache_max_age,
@@ -108,7 +109,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
             Route("/readyz", readyz),
             Route("/", home),
         ],
-        exception_handlers={500: _internal_error},
+        exception_handlers={HTTPException: _http_error, 500: _internal_error},
         lifespan=lifespan,
         middleware=_middleware(settings, limiter, keys),
     )
@@ -142,10 +143,16 @@ def create_query_plans(
     return QueryPlans(schema, engine, DocumentLimits.from_settings(settings))
 
 
-def create_persisted_queries(settings: Settings) -> PersistedQueries:
+def create_persisted_queries(settings: Settings, schema: Schema) -> PersistedQueries:
     path = settings.persisted_queries_file
     safelist = load_safelist(path) if path is not None else {}
-    return PersistedQueries(safelist, safelist_only=settings.persisted_queries_only)
+    return PersistedQueries(
+        safelist,
+        safelist_only=settings.persisted_queries_only,
+        schema=schema._schema,
+        max_tokens=settings.max_query_tokens,
+        max_bytes=settings.persisted_queries_max_bytes,
+    )
 
 
 def _middleware(
@@ -161,6 +168,14 @@ def _middleware(
         return [limits]
     rate_limit = Middleware(RateLimit, limiter=limiter, keys=keys, exempt=("/healthz", "/readyz"))
     return [rate_limit, limits]
+
+
+async def _http_error(_: Request, error: Exception) -> Response:
+    """Starlette's own refusals (404, 405...) in the API's JSON error shape, not text."""
+    assert isinstance(error, HTTPException)
+    if error.status_code in {204, 304}:  # no body allowed
+        return Response(status_code=error.status_code, headers=error.headers)
+    return http_error(error.status_code, error.detail, error.headers)
 
 
 async def _internal_error(_: Request, error: Exception) -> Response:

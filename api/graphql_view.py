@@ -9,20 +9,20 @@ If-None-Match gets 304 Not Modified.
 """
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
 import orjson
-from cross_web import HTTPException
-from graphql import GraphQLError, OperationType, get_operation_ast
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, get_operation_ast
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema import BaseSchema
 from strawberry.types import ExecutionResult
 
@@ -74,10 +74,9 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         if scope["type"] != "http":
             return await super().__call__(scope, receive, send)
         try:
-            response = await self._respond(Request(scope, receive=receive))
+            response = await self._respond(Request(_canonical_json_type(scope), receive=receive))
         except HTTPException as error:  # unreadable body, wrong method...: JSON, not text
-            body = error_body(error.reason, ErrorCode.BAD_USER_INPUT)
-            response = JSONResponse(body, status_code=error.status_code)
+            response = http_error(error.status_code, error.reason)
         except ApiError as error:  # persisted-query protocol errors are GraphQL errors
             response = JSONResponse(error_body(error.message, error.code))
         await response(scope, receive, send)
@@ -163,6 +162,14 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)  # as `_read_operation` decoded it, and as fast
 
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        data = await super().parse_http_body(request)
+        if isinstance(data, GraphQLRequestData) and data.operation_name is None and data.query:
+            _refuse_unnamed_choice(data.query, self.max_tokens)
+        return data
+
 
 async def _read_operation(request: Request) -> Operation | None:
     """The single operation a GET or JSON POST carries (None: let strawberry answer)."""
@@ -174,23 +181,81 @@ async def _read_operation(request: Request) -> Operation | None:
                     params[name] = orjson.loads(params[name])
         except orjson.JSONDecodeError as error:
             raise HTTPException(400, "`variables` and `extensions` must be JSON") from error
-    elif request.method == "POST" and request.headers.get("content-type", "").startswith(
-        "application/json"
-    ):
+    elif request.method == "POST":
+        # Decided here, by the parsed media type, and nowhere else: strawberry would also
+        # take any type that merely contains "application/json", past the safelist.
+        if _media_type(request.headers.get("content-type", "")) != JSON_MEDIA_TYPE:
+            raise HTTPException(400, "Unsupported content type: send application/json.")
         try:
             params = orjson.loads(await request.body())  # cached: strawberry reads it again
         except orjson.JSONDecodeError as error:
             raise HTTPException(400, "Unable to parse request body as JSON") from error
+        if isinstance(params, list):
+            raise HTTPException(400, "Batching is not enabled: send one operation.")
+        if not isinstance(params, dict):
+            raise HTTPException(400, "The request body must be a JSON object.")
     else:
         return None
-    if not isinstance(params, dict) or not isinstance(params.get("query", ""), str | None):
-        return None
+    for name, (kind, described) in _PARAMETERS.items():
+        if params.get(name) is not None and not isinstance(params[name], kind):
+            raise HTTPException(400, f"`{name}` must be {described} or null.")
     return Operation(
         params.get("query"),
         params.get("variables"),
         params.get("operationName"),
         params.get("extensions"),
     )
+
+
+JSON_MEDIA_TYPE = "application/json"
+_PARAMETERS: dict[str, tuple[type, str]] = {
+    "query": (str, "a string"),
+    "operationName": (str, "a string"),
+    "variables": (dict, "an object"),
+    "extensions": (dict, "an object"),
+}
+
+
+def _media_type(content_type: str) -> str:
+    return content_type.partition(";")[0].strip().lower()
+
+
+def _canonical_json_type(scope: Scope) -> Scope:
+    """`Application/JSON; charset=utf-8` is `application/json` (media types ignore case);
+    strawberry compares case-sensitively, so it is handed the plain form."""
+    headers = scope["headers"]
+    for index, (name, value) in enumerate(headers):
+        if name == b"content-type" and value != _JSON_BYTES:
+            if _media_type(value.decode("latin-1")) != JSON_MEDIA_TYPE:
+                return scope
+            canonical = [*headers[:index], (name, _JSON_BYTES), *headers[index + 1 :]]
+            return {**scope, "headers": canonical}
+    return scope
+
+
+_JSON_BYTES = JSON_MEDIA_TYPE.encode()
+
+
+def _refuse_unnamed_choice(query: str, max_tokens: int) -> None:
+    """The GraphQL spec's GetOperation: several operations and no `operationName` is an
+    error (strawberry would run the first one)."""
+    try:
+        document = parse_limited(query, max_tokens)
+    except GraphQLError:
+        return  # strawberry reports it
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if len(operations) > 1:
+        raise HTTPException(
+            400, "The document has several operations: choose one with `operationName`."
+        )
+
+
+def http_error(
+    status_code: int, message: str, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    """An HTTP-level refusal in the API's JSON error shape."""
+    code = ErrorCode.NOT_FOUND if status_code == 404 else ErrorCode.BAD_USER_INPUT
+    return JSONResponse(error_body(message, code), status_code=status_code, headers=headers)
 
 
 def _with_query(request: Request, operation: Operation, query: str | None) -> Request:
@@ -217,12 +282,12 @@ def _with_query(request: Request, operation: Operation, query: str | None) -> Re
     return Request(request.scope, receive=receive)
 
 
-@lru_cache(maxsize=1024)
 def _operation_type(
     query: str, operation_name: str | None, max_tokens: int
 ) -> OperationType | None:
+    # Not cached itself (a cache keyed by documents of up to MAX_BODY_BYTES holds their
+    # text): the parse is, in the document cache QueryLimits and query plans share.
     try:
-        # The document cache QueryLimits and query plans parse through, too.
         operation = get_operation_ast(parse_limited(query, max_tokens), operation_name)
     except GraphQLError:
         return None

@@ -17,8 +17,14 @@ requests 100 + 100 * 100 = 10,100 nodes, whatever leaves are selected.
 `first` comes from the literal, the request's variables (or the variable's
 default), or the schema's default when the argument is omitted; anything that is
 not a valid page size counts as `MAX_FIRST` (the resolver refuses it anyway).
-Introspection fields (`__schema`, `__type`) count neither nodes nor depth: they
-touch no table, and `INTROSPECTION=false` switches them off entirely. The
+Introspection (`__schema`, `__type`) counts no depth (its `ofType` chains are
+deep by design) but does count nodes: it touches no table, yet its whole answer
+is computed on the event loop, so every object it answers counts, one object
+fields included, and its lists are multiplied by what this schema really holds
+(`types` by the number of types, `fields` by the average fields per type...).
+GraphiQL's full introspection costs a few thousand nodes; a document repeating
+it under aliases is refused.
+`INTROSPECTION=false` switches it off entirely. The
 counts are upper bounds: a field or fragment selected twice counts twice, though
 execution merges them.
 
@@ -39,8 +45,10 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLEnumType,
     GraphQLError,
     GraphQLField,
+    GraphQLInputObjectType,
     GraphQLInterfaceType,
     GraphQLList,
     GraphQLNamedType,
@@ -51,12 +59,17 @@ from graphql import (
     InlineFragmentNode,
     IntValueNode,
     OperationDefinitionNode,
+    SchemaMetaFieldDef,
     SelectionSetNode,
+    TypeMetaFieldDef,
+    TypeNameMetaFieldDef,
     Undefined,
     ValueNode,
     VariableNode,
     get_named_type,
+    is_abstract_type,
     is_composite_type,
+    is_introspection_type,
     parse,
 )
 from graphql.execution import ExecutionResult as GraphQLExecutionResult
@@ -64,6 +77,7 @@ from graphql.utilities import get_operation_ast, value_from_ast_untyped
 from strawberry.extensions import SchemaExtension
 
 from api.errors import ErrorCode
+from api.lru import LRU
 from api.planning.pages import MAX_FIRST
 from api.settings import Settings
 
@@ -71,6 +85,8 @@ LIST_ESTIMATE = 10
 """Nodes assumed for a list of objects that has no `first` (offers, genres, providers)."""
 
 PARSE_CACHE_SIZE = 256
+PARSE_CACHE_BYTES = 8_000_000
+"""Of document text: with MAX_BODY_BYTES up to 10 MB, a count alone is no bound."""
 
 
 @dataclass(frozen=True)
@@ -106,12 +122,20 @@ def too_complex(message: str, limit: str) -> GraphQLError:
     )
 
 
-@lru_cache(maxsize=PARSE_CACHE_SIZE)
+document_cache: LRU[tuple[str, int], DocumentNode] = LRU(
+    max_entries=PARSE_CACHE_SIZE, max_bytes=PARSE_CACHE_BYTES
+)
+
+
 def _parse(query: str, max_tokens: int) -> DocumentNode:
-    # `max_tokens` (unlike the newer `max_lexical_tokens`) counts comments too, so
-    # a document padded with comments is cut short as well; graphql-core 3.3 keeps
-    # it without a runtime warning.
-    return parse(query, max_tokens=max_tokens)
+    document = document_cache.get((query, max_tokens))
+    if document is None:
+        # `max_tokens` (unlike the newer `max_lexical_tokens`) counts comments too, so
+        # a document padded with comments is cut short as well; graphql-core 3.3 keeps
+        # it without a runtime warning.
+        document = parse(query, max_tokens=max_tokens)
+        document_cache.put((query, max_tokens), document, len(query))
+    return document
 
 
 def parse_limited(query: str, max_tokens: int) -> DocumentNode:
@@ -222,6 +246,7 @@ class Walker:
             definition.variable.name.value: definition.default_value
             for definition in operation.variable_definitions or ()
         }
+        self.introspection_lists = introspection_list_sizes(schema)
         self._fragment_measures: dict[str, Measure] = {}
         self._walking: set[str] = set()
 
@@ -270,11 +295,11 @@ class Walker:
         if node.selection_set is not None:
             child = None if definition is None else get_named_type(definition.type)
             below = self.selection_set(node.selection_set, child)
-        if node.name.value.startswith("__"):  # introspection: no table, no depth
-            return Measure(0, 0, alias + below.aliases)
-        depth = 0 if node.selection_set is None else 1 + below.depth
         multiplier = self.multiplier(node, definition, parent)
         nodes = below.nodes if multiplier is None else multiplier * (1 + below.nodes)
+        if node.name.value.startswith("__"):  # introspection: no depth (ofType chains)
+            return Measure(nodes, 0, alias + below.aliases)
+        depth = 0 if node.selection_set is None else 1 + below.depth
         return Measure(nodes, depth, alias + below.aliases)
 
     def multiplier(
@@ -282,6 +307,13 @@ class Walker:
     ) -> int | None:
         if definition is None:
             return None
+        if parent is not None and (
+            definition in (SchemaMetaFieldDef, TypeMetaFieldDef) or is_introspection_type(parent)
+        ):
+            # Every introspection object counts, lists by what they really hold.
+            if not is_composite_type(get_named_type(definition.type)):
+                return None
+            return self.introspection_lists.get((parent.name, node.name.value), 1)
         if "first" in definition.args and _is_connection(get_named_type(definition.type)):
             return self.first(node, definition)
         field_type = definition.type
@@ -318,11 +350,51 @@ class Walker:
         return Undefined
 
 
+@lru_cache(maxsize=16)
+def introspection_list_sizes(schema: GraphQLSchema) -> dict[tuple[str, str], int]:
+    """How many objects each introspection list holds in `schema` (per parent, on
+    average, rounded up): `types { fields { args } }` then counts about every field
+    and argument of the schema once."""
+    types = list(schema.type_map.values())
+    fielded = [t for t in types if isinstance(t, GraphQLObjectType | GraphQLInterfaceType)]
+    fields = [f for t in fielded for f in t.fields.values()]
+    per_type = {
+        "fields": sum(len(t.fields) for t in fielded),
+        "interfaces": sum(len(t.interfaces) for t in fielded),
+        "possibleTypes": sum(
+            len(schema.get_possible_types(t)) for t in types if is_abstract_type(t)
+        ),
+        "enumValues": sum(len(t.values) for t in types if isinstance(t, GraphQLEnumType)),
+        "inputFields": sum(len(t.fields) for t in types if isinstance(t, GraphQLInputObjectType)),
+    }
+    directive_args = sum(len(d.args) for d in schema.directives)
+    return {
+        ("__Schema", "types"): len(types),
+        ("__Schema", "directives"): len(schema.directives),
+        **{("__Type", name): _per(total, len(types)) for name, total in per_type.items()},
+        ("__Field", "args"): _per(sum(len(f.args) for f in fields), len(fields)),
+        ("__Directive", "args"): _per(directive_args, len(schema.directives)),
+    }
+
+
+def _per(total: int, parents: int) -> int:
+    return -(-total // max(parents, 1))  # rounded up
+
+
 def _field(parent: GraphQLNamedType | None, name: str) -> GraphQLField | None:
+    if name in _META_FIELDS and parent is not None and not is_introspection_type(parent):
+        return _META_FIELDS[name]
     if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
         field: GraphQLField | None = parent.fields.get(name)
         return field
     return None
+
+
+_META_FIELDS = {
+    "__schema": SchemaMetaFieldDef,
+    "__type": TypeMetaFieldDef,
+    "__typename": TypeNameMetaFieldDef,
+}
 
 
 def _is_connection(named: GraphQLNamedType | None) -> bool:

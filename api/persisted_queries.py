@@ -5,15 +5,22 @@ The common protocol (Apollo's): a client sends `extensions.persistedQuery =
 PERSISTED_QUERY_NOT_FOUND, and the client retries with the query and the hash,
 which registers it. In safelist mode (PERSISTED_QUERIES_ONLY) only the documents
 of PERSISTED_QUERIES_FILE run, by hash or by text, and nothing can register.
+
+Registration is open to anyone, so only a document that could run is kept: one
+that parses within the token limit and validates against the schema. The store
+is bounded by bytes (PERSISTED_QUERIES_MAX_BYTES), least recently used first out.
 """
 
 import hashlib
 import json
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
+from graphql import GraphQLError, GraphQLSchema, OperationDefinitionNode, validate
+
 from api.errors import ApiError, BadUserInput, ErrorCode
+from api.limits import parse_limited
+from api.lru import LRU
 
 MAX_REGISTERED = 10_000
 
@@ -37,10 +44,20 @@ def load_safelist(path: Path) -> dict[str, str]:
 
 
 class PersistedQueries:
-    def __init__(self, safelist: dict[str, str], safelist_only: bool) -> None:
+    def __init__(
+        self,
+        safelist: dict[str, str],
+        safelist_only: bool,
+        *,
+        schema: GraphQLSchema,
+        max_tokens: int,
+        max_bytes: int,
+    ) -> None:
         self.safelist = safelist
         self.safelist_only = safelist_only
-        self._registered: OrderedDict[str, str] = OrderedDict()
+        self.schema = schema
+        self.max_tokens = max_tokens
+        self.registered: LRU[str, str] = LRU(max_entries=MAX_REGISTERED, max_bytes=max_bytes)
 
     def resolve(self, query: str | None, extensions: Any) -> str | None:
         """The document to run (None when there is none: strawberry then says so)."""
@@ -57,7 +74,7 @@ class PersistedQueries:
                 "`extensions.persistedQuery` needs version 1 and a sha256Hash.",
                 argument="extensions",
             )
-        known = self.safelist.get(digest) or self._registered.get(digest)
+        known = self.safelist.get(digest) or self.registered.get(digest)
         if query is None:
             if known is None:
                 raise PersistedQueryNotFound("PersistedQueryNotFound")
@@ -71,11 +88,16 @@ class PersistedQueries:
                 raise PersistedQueryNotFound(
                     "This service only runs registered documents; this one is not."
                 )
-            self._register(digest, query)
+            if self._runnable(query):
+                self.registered.put(digest, query, len(digest) + len(query.encode()))
         return query
 
-    def _register(self, digest: str, query: str) -> None:
-        self._registered[digest] = query
-        self._registered.move_to_end(digest)
-        while len(self._registered) > MAX_REGISTERED:
-            self._registered.popitem(last=False)
+    def _runnable(self, query: str) -> bool:
+        """Parses within the token limit, has an operation and validates; if not, the
+        request still runs, and gets the error, but the document is not kept."""
+        try:
+            document = parse_limited(query, self.max_tokens)
+        except GraphQLError:
+            return False
+        has_operation = any(isinstance(d, OperationDefinitionNode) for d in document.definitions)
+        return has_operation and not validate(self.schema, document, max_errors=1)

@@ -19,6 +19,14 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    # The server (api/server.py): uvicorn worker processes, and how long a connection
+    # may take to send a request head, or stay idle between requests.
+    workers: int = Field(default=1, ge=1, le=64)
+    header_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
+    keep_alive_timeout_seconds: int = Field(default=5, ge=1, le=300)
+    # Reverse proxies whose X-Forwarded-For is believed (comma-separated addresses or
+    # networks, `*` for any); empty: none, the peer's address is the client's.
+    forwarded_allow_ips: str = ""
     graphiql: bool = Field(default=True, description="serve the GraphiQL playground")
     max_query_depth: int = Field(default=12, ge=2, le=50)
     # Document limits (api/limits.py): over any of them is QUERY_TOO_COMPLEX.
@@ -50,6 +58,8 @@ class Settings(BaseSettings):
     # Persisted queries (api/persisted_queries.py): the safelist, and whether only it runs.
     persisted_queries_file: Path | None = None
     persisted_queries_only: bool = False
+    # Bytes of documents registered by clients (APQ) kept at most (least recently used go).
+    persisted_queries_max_bytes: int = Field(default=10_000_000, ge=100_000, le=1_000_000_000)
     db_pool_size: int = Field(default=10, ge=1, le=200)
     # PostgreSQL only: bounds that turn an unreachable database into a quick
     # SERVICE_UNAVAILABLE instead of a hung request.
@@ -75,6 +85,14 @@ class Settings(BaseSettings):
         if not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("REDIS_URL must start with redis://, rediss:// or unix://")
         return value
+
+    @model_validator(mode="after")
+    def workers_share_the_cache(self) -> "Settings":
+        # Each process keeps its own in-memory cache: a write would invalidate only
+        # the worker that made it, and the others would serve stale answers.
+        if self.workers > 1 and self.response_cache_seconds > 0 and not self.redis_url:
+            raise ValueError("WORKERS > 1 needs REDIS_URL or RESPONSE_CACHE_SECONDS=0")
+        return self
 
     @model_validator(mode="after")
     def safelist_needs_a_file(self) -> "Settings":

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from api.app import create_app
 from api.ids import encode_id
 from api.settings import Settings
 from tests.factories import make_title, rename_title
@@ -60,6 +61,52 @@ async def test_a_hash_that_does_not_match_its_query_is_bad_input(database_url: s
         assert error_codes(body) == ["BAD_USER_INPUT"]
 
 
+@pytest.mark.parametrize(
+    ("document", "code"),
+    [
+        ("{ " + "__typename " * 2100 + "}", "QUERY_TOO_COMPLEX"),  # over the token limit
+        ("{ genres { slug }", "BAD_USER_INPUT"),  # syntax error
+        ("{ nope }", "BAD_USER_INPUT"),  # fails validation
+    ],
+)
+async def test_a_document_that_cannot_run_is_never_registered(
+    database_url: str, document: str, code: str
+) -> None:
+    async with serve(Settings(database_url=database_url)) as http:
+        registering = await _post(http, {"query": document, "extensions": _persisted(document)})
+        assert error_codes(registering) == [code]
+        by_hash = await _post(http, {"extensions": _persisted(document)})
+        assert error_codes(by_hash) == ["PERSISTED_QUERY_NOT_FOUND"]
+
+
+async def test_registered_documents_are_bounded_by_bytes(database_url: str) -> None:
+    # The audit's attack: large documents (one comment token each) registered by anyone.
+    budget = 1_000_000
+    settings = Settings(
+        database_url=database_url,
+        persisted_queries_max_bytes=budget,
+        rate_limit_per_minute=0,
+        response_cache_seconds=0,
+    )
+    app = create_app(settings)
+    graphql = next(r.endpoint for r in app.routes if getattr(r, "path", "") == "/graphql")
+    documents = [f"{{ __typename }} #{i:04} " + "x" * 95_000 for i in range(60)]
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://test") as http,
+    ):
+        for document in documents:
+            body = await _post(http, {"query": document, "extensions": _persisted(document)})
+            assert body["data"] == {"__typename": "Query"}
+        stored = graphql.persisted.registered
+        assert 0 < stored.bytes <= budget and len(stored) == budget // 95_100
+        newest = await _post(http, {"extensions": _persisted(documents[-1])})
+        assert newest["data"] == {"__typename": "Query"}
+        oldest = await _post(http, {"extensions": _persisted(documents[0])})
+        assert error_codes(oldest) == ["PERSISTED_QUERY_NOT_FOUND"]
+
+
 async def test_safelist_mode_runs_only_registered_documents(
     database_url: str, tmp_path: Path
 ) -> None:
@@ -76,6 +123,30 @@ async def test_safelist_mode_runs_only_registered_documents(
         assert error_codes(await _post(http, {"query": other})) == ["PERSISTED_QUERY_NOT_FOUND"]
         registering = {"query": other, "extensions": _persisted(other)}
         assert error_codes(await _post(http, registering)) == ["PERSISTED_QUERY_NOT_FOUND"]
+
+
+@pytest.mark.parametrize(
+    "content_type", ["xapplication/json", "foo-application/json", "text/plain; application/json"]
+)
+async def test_safelist_mode_cannot_be_bypassed_by_the_content_type(
+    database_url: str, tmp_path: Path, content_type: str
+) -> None:
+    allowed = "{ genres { slug } }"
+    safelist = tmp_path / "safelist.json"
+    safelist.write_text(json.dumps([allowed]))
+    settings = Settings(
+        database_url=database_url, persisted_queries_file=safelist, persisted_queries_only=True
+    )
+    other = json.dumps({"query": "{ __schema { queryType { name } } }"}).encode()
+    async with serve(settings) as http:
+        response = await http.post(
+            "/graphql", content=other, headers={"content-type": content_type}
+        )
+        assert response.status_code == 400
+        assert "data" not in response.json() and error_codes(response.json()) == ["BAD_USER_INPUT"]
+        charset = {"content-type": "application/json; charset=utf-8"}
+        response = await http.post("/graphql", content=other, headers=charset)
+        assert error_codes(response.json()) == ["PERSISTED_QUERY_NOT_FOUND"]
 
 
 @pytest.mark.parametrize("server_cache_seconds", [60, 0])

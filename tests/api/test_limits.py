@@ -9,13 +9,16 @@ from typing import Any
 
 import httpx
 import pytest
-from graphql import GraphQLError, get_introspection_query
+from graphql import DocumentNode, GraphQLError, get_introspection_query
 from sqlalchemy import func, literal_column, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api import limits
 from api.app import _pool_options
 from api.errors import STATEMENT_TIMEOUT_MESSAGE, classify
+from api.limits import parse_limited
+from api.lru import LRU
 from api.settings import Settings
 from models.db import create_engine
 from tests.conftest import StatementCounter
@@ -191,19 +194,39 @@ async def test_fragments_spread_exponentially_are_measured_quickly(graphql: Grap
     assert requested_nodes(body) == 2**40
 
 
-async def test_introspection_is_free_and_graphiqls_query_passes_every_limit(
-    graphql: GraphQL,
-) -> None:
-    query = get_introspection_query(
-        descriptions=True,
-        specified_by_url=True,
-        directive_is_repeatable=True,
-        schema_description=True,
-        input_value_deprecation=True,
-    )
-    body = await graphql(query)
+GRAPHIQL_INTROSPECTION = get_introspection_query(
+    descriptions=True,
+    specified_by_url=True,
+    directive_is_repeatable=True,
+    schema_description=True,
+    input_value_deprecation=True,
+)
+
+
+async def test_graphiqls_introspection_query_passes_every_limit(graphql: GraphQL) -> None:
+    body = await graphql(GRAPHIQL_INTROSPECTION)
     assert data(body)["__schema"]["queryType"]["name"] == "Query"
-    assert requested_nodes(body) == 0
+    assert 0 < requested_nodes(body) <= 25_000 // 4
+
+
+async def test_introspection_costs_nodes_so_that_repeating_it_is_refused(graphql: GraphQL) -> None:
+    # 30 aliases of the whole schema in 2 KB: ~3 MB of answer, seconds of CPU.
+    fragments = GRAPHIQL_INTROSPECTION[GRAPHIQL_INTROSPECTION.index("fragment FullType") :]
+    aliases = " ".join(f"s{i}: __schema {{ types {{ ...FullType }} }}" for i in range(30))
+    started = time.monotonic()
+    body = await graphql("{ " + aliases + " } " + fragments)
+    assert time.monotonic() - started < 2
+    assert only_error(body)["extensions"] == {"code": "QUERY_TOO_COMPLEX", "limit": "nodes"}
+    assert requested_nodes(body) > 25_000
+
+
+async def test_introspection_cost_follows_what_is_selected(graphql: GraphQL) -> None:
+    small = await graphql("{ __schema { queryType { name } } }")
+    types = await graphql("{ __schema { types { name } } }")
+    fields = await graphql("{ __schema { types { name fields { name } } } }")
+    assert 0 < requested_nodes(small) < requested_nodes(types) < requested_nodes(fields)
+    one_type = await graphql('{ __type(name: "Title") { fields { name } } }')
+    assert 0 < requested_nodes(one_type) < requested_nodes(fields)
 
 
 async def test_limits_follow_the_settings(database_url: str) -> None:
@@ -428,3 +451,15 @@ async def test_statement_timeout_cancels_slow_sql_on_postgresql(
     assert body["errors"][0]["message"] == STATEMENT_TIMEOUT_MESSAGE
     assert body["errors"][0]["path"] == ["search"]
     assert_no_leak(body)
+
+
+def test_the_parse_cache_is_bounded_by_bytes_of_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert limits.document_cache.max_bytes == limits.PARSE_CACHE_BYTES
+    small = LRU[tuple[str, int], DocumentNode](max_entries=256, max_bytes=100_000)
+    monkeypatch.setattr(limits, "document_cache", small)
+    # Documents of 30 KB (one comment token each): a count-bounded cache keeps them all.
+    documents = [f"{{ __typename }} #{i} " + "x" * 30_000 for i in range(12)]
+    for document in documents:
+        parse_limited(document, 2000)
+    assert len(small) == 3 and small.bytes <= 100_000
+    assert small.get((documents[-1], 2000)) is not None
