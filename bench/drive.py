@@ -9,6 +9,7 @@ the server's resident memory (summed over its processes) and its worker count.
 """
 
 import json
+import math
 import os
 import resource
 import shutil
@@ -53,15 +54,15 @@ class Run:
 
     @property
     def server_ms_per_request(self) -> float:
-        return 1000 * self.server_cpu / self.rps
+        return 1000 * self.server_cpu / self.rps if self.rps else math.nan
 
     @property
     def postgres_ms_per_request(self) -> float:
-        return 1000 * self.postgres_cpu / self.rps
+        return 1000 * self.postgres_cpu / self.rps if self.rps else math.nan
 
     @property
     def wrk_ms_per_request(self) -> float:
-        return 1000 * self.wrk_cpu / self.rps
+        return 1000 * self.wrk_cpu / self.rps if self.rps else math.nan
 
 
 def require_wrk() -> str:
@@ -219,7 +220,9 @@ def _wrk(
     if errors:
         raise SystemExit(f"wrk saw {errors} errors (non-2xx, timeouts, sockets), see {output}")
     if need_requests and not summary["requests"]:
-        raise SystemExit(f"no request completed in {seconds} s, see {output}")
+        # Not fatal: one very slow target (an interpreted path, a short --duration) must
+        # not throw away a long run; it is reported as 0 req/s.
+        print(f"    no request completed in {seconds} s (0 req/s), see {output}")
     return summary
 
 

@@ -2,8 +2,10 @@
 scale run's section (which `--only-scale` writes into an existing report alone)."""
 
 import json
+import math
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 from dataclasses import asdict, dataclass, field
@@ -14,7 +16,7 @@ from typing import Any
 
 from bench.drive import Run, Settings, wrk_version
 from bench.load import BENCH, PG_DATABASE, SCALE_SEED, Catalogue, Generation, ScaleCatalogue
-from bench.servers import BASELINE, POSTGRAPHILES, SCALE, TARGETS, WORKERS_2
+from bench.servers import BASELINE, NODE_22, POSTGRAPHILES, SCALE, TARGETS, WORKERS_2
 from bench.workloads import SCALE_WORKLOADS, SEARCH_TEXT, WORKLOADS
 
 INTERPRETED = "reelgraph-postgres-interpreted"
@@ -158,7 +160,7 @@ def render(m: Measurements) -> str:
         "database's, as the postmaster reaps them); everything else on the machine except "
         "wrk and the driver (*others*: noise from "
         "other work, ideally ~0; each run first waits for the machine to go quiet, and is "
-        "repeated, up to three times, while others used more than 0.25 cores). "
+        "repeated (`--attempts`, three by default) while others used more than 0.25 cores). "
         "*CPU/request* is CPU time per request (cores busy / req/s); *wrk*: the load "
         "generator's. *RSS after*: resident memory summed over the server's processes "
         "right after the run. "
@@ -289,7 +291,7 @@ def _versus_postgraphile(m: Measurements, target: str, workload: str) -> float |
     faster = _faster_postgraphile(m, workload)
     if faster is None or not _driven(m, target, workload):
         return None
-    return m.median(target, workload, "rps") / m.median(faster, workload, "rps")
+    return _over(m.median(target, workload, "rps"), m.median(faster, workload, "rps"))
 
 
 def _yes(ok: bool) -> str:
@@ -322,19 +324,20 @@ def _targets(m: Measurements) -> list[str]:
         interpreted = _versus_postgraphile(m, INTERPRETED, key)
         spread = statements = gain = None
         if _driven(m, BASELINE, key):
-            spread = m.median(BASELINE, key, "p99_ms") / m.median(BASELINE, key, "p50_ms")
+            spread = _over(m.median(BASELINE, key, "p99_ms"), m.median(BASELINE, key, "p50_ms"))
             statements = m.statements.get((BASELINE, key))
             if _driven(m, INTERPRETED, key):
-                gain = m.median(BASELINE, key, "rps") / m.median(INTERPRETED, key, "rps")
+                gain = _over(m.median(BASELINE, key, "rps"), m.median(INTERPRETED, key, "rps"))
         reelgraphs = [
             name
             for name in m.targets
             if TARGETS[name].flavour == "reelgraph" and _driven(m, name, key)
         ]
-        rss = max((m.median(name, key, "rss_mib") for name in reelgraphs), default=None)
+        largest = max(reelgraphs, key=lambda name: m.median(name, key, "rss_mib"), default=None)
+        rss = None if largest is None else m.median(largest, key, "rss_mib")
         one_each = statements is not None and statements <= workload.root_fields
         counted = "n/a" if statements is None else f"{statements} {_yes(one_each)}"
-        held = "n/a" if rss is None else f"{rss:.0f} MiB {_yes(rss < RSS_TARGET_MIB)}"
+        held = "n/a" if rss is None else f"{rss:.0f} MiB (`{largest}`) {_yes(rss < RSS_TARGET_MIB)}"
         lines.append(
             f"| {workload.name} | {'n/a' if faster is None else _label(faster)} "
             f"| {_met(postgres, postgres is not None and postgres >= 1.0)} "
@@ -364,9 +367,9 @@ def _workers(m: Measurements) -> list[str]:
         f"{os.cpu_count()}) by the server's processes, PostgreSQL (backends and postmaster), "
         "wrk, and everything else; then the server's CPU per request, the figure to cut.",
         "",
-        "| workload | workers | req/s | growth | p99 | server | PostgreSQL | wrk | others "
-        "| idle | server CPU/request | RSS after |",
-        "|---|---:|" + "---:|" * 10,
+        "| workload | target | workers found | req/s | growth | p99 | server | PostgreSQL | wrk "
+        "| others | idle | server CPU/request | RSS after |",
+        "|---|---|---:|" + "---:|" * 10,
     ]
     for workload in keys:
         for name in (one, two):
@@ -376,9 +379,10 @@ def _workers(m: Measurements) -> list[str]:
                 return m.median(target, key, attribute)
 
             busy = sum(median(a) for a in ("server_cpu", "postgres_cpu", "wrk_cpu", "other_cpu"))
-            growth = median("rps") / m.median(one, workload.key, "rps")
+            growth = _over(median("rps"), m.median(one, workload.key, "rps"))
             lines.append(
-                f"| {workload.name} | {max(run.workers for run in runs)} "
+                f"| {workload.name} | {'1 worker' if name == one else 'WORKERS=2'} "
+                f"| {max(run.workers for run in runs)} "
                 f"| {_rps(median('rps'))} | {_ratio(growth)} | {median('p99_ms'):.1f} ms "
                 f"| {median('server_cpu'):.2f} | {median('postgres_cpu'):.2f} "
                 f"| {median('wrk_cpu'):.2f} | {median('other_cpu'):.2f} "
@@ -410,7 +414,7 @@ def _headline(m: Measurements) -> list[str]:
     ]
     for workload in WORKLOADS:
         ratios = [
-            _ratio(m.median(a, workload.key, "rps") / m.median(b, workload.key, "rps"))
+            _ratio(_over(m.median(a, workload.key, "rps"), m.median(b, workload.key, "rps")))
             if _driven(m, a, workload.key) and _driven(m, b, workload.key)
             else "n/a"
             for a, b, _ in pairs
@@ -504,7 +508,10 @@ def _scale(m: Measurements) -> list[str]:
     ]
     for workload in SCALE_WORKLOADS:
         ratios = [
-            m.median(SCALE, workload.key, attribute) / m.median(BASELINE, workload.key, attribute)
+            _over(
+                m.median(SCALE, workload.key, attribute),
+                m.median(BASELINE, workload.key, attribute),
+            )
             for attribute in ("rps", "p50_ms", "p99_ms")
         ]
         met = "yes" if ratios[0] >= 0.8 else "no"
@@ -571,7 +578,14 @@ def _rps(value: float) -> str:
     return f"{value:.1f}" if value < 100 else f"{value:,.0f}"
 
 
+def _over(value: float, base: float) -> float:
+    """A ratio; NaN (shown "n/a") over a run in which no request completed."""
+    return value / base if base else math.nan
+
+
 def _ratio(value: float) -> str:
+    if math.isnan(value):
+        return "n/a"
     if value >= 100:
         return f"{value:,.0f}"
     return f"{value:.2f}" if value >= 1 else f"{value:.2g}"
@@ -592,11 +606,13 @@ def _versions() -> str:
     parts = [f"Python {platform.python_version()}"]
     parts += [f"{name} {metadata.version(name)}" for name in PYTHON_PACKAGES]
     parts.append(f"aiosqlite {metadata.version('aiosqlite')}")
-    installed = BENCH / "node_modules/postgraphile/package.json"
-    if installed.exists():  # not with --only-scale on a fresh clone
-        package = json.loads(installed.read_text())
-        node = subprocess.run(["node", "--version"], capture_output=True, text=True, timeout=30)
-        parts += [f"PostGraphile {package['version']}", f"Node {node.stdout.strip()}"]
+    # Not installed with --only-scale on a fresh clone.
+    for folder, node in ((BENCH, "node"), (BENCH / "pg5", str(NODE_22))):
+        installed = folder / "node_modules/postgraphile/package.json"
+        if installed.exists() and shutil.which(node):
+            package = json.loads(installed.read_text())
+            ran = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=30)
+            parts.append(f"PostGraphile {package['version']} on Node {ran.stdout.strip()}")
     parts.append(wrk_version())
     return ", ".join(parts)
 

@@ -192,7 +192,8 @@ def main(argv: list[str] | None = None) -> int:
         ceiling_bodies = raw / "ceiling"
         ceiling_bodies.mkdir(parents=True)
         for key in FIXED_ONLY:
-            (ceiling_bodies / f"{key}.json").write_bytes(reference[key][0])
+            if key in reference:  # --only-scale probes W1 and W3 alone
+                (ceiling_bodies / f"{key}.json").write_bytes(reference[key][0])
 
         if targets:
             if "ceiling" in targets:

@@ -1,8 +1,9 @@
 """Each target's own request variables for W4-W10, built before any load.
 
 Slugs, people and filters are the loader's samples (bench/load.py), the same for
-every target; browse cursors and node ids differ between Reelgraph, PostGraphile 4
-and PostGraphile 5, so each server is asked for its own over HTTP. Every list is
+every target; node ids differ between Reelgraph, PostGraphile 4 and PostGraphile 5,
+and browse cursors between servers, so each server is asked for its own over HTTP
+(PostGraphile pages by offset: `_pages`). Every list is
 in the same order on every target (index i is the same page, title or person),
 so `verify.py` can compare the answers to a few fixed indexes.
 """
