@@ -1,13 +1,15 @@
 """Load generation with wrk, plus CPU accounting of the server and of PostgreSQL.
 
-CPU comes from /proc (utime + stime) before and after a run: the server's own
-process, the PostgreSQL backends connected to the bench database (or to the
-scale run's), and the rest
-of the machine (minus wrk), which shows whether something else (a test suite,
-another engineer's build) competed for the cores during the run.
+CPU comes from /proc (utime + stime) before and after a run: the server's
+processes (its process group: a supervisor and its workers count together), the
+PostgreSQL backends connected to the bench database (or to the scale run's), wrk,
+and the rest of the machine, which shows whether something else (a test suite,
+another engineer's build) competed for the cores during the run. After the run,
+the server's resident memory (summed over its processes) and its worker count.
 """
 
 import json
+import math
 import os
 import resource
 import shutil
@@ -20,6 +22,7 @@ from pathlib import Path
 from bench.load import BENCH, PG_DATABASE
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 INSTALL_HINT = "wrk is missing: install it with `sudo apt-get install -y wrk` (Debian/Ubuntu)"
 
 
@@ -41,6 +44,9 @@ class Run:
     postgres_cpu: float  # backends of the bench database
     other_cpu: float  # everything else on the machine (but wrk): noise
     new_connections: int  # bench-database backends started during the run (pool churn)
+    wrk_cpu: float = 0.0  # the load generator
+    rss_mib: float = 0.0  # resident memory of the server's processes after the run
+    workers: int = 1  # processes serving requests: the group's, but a supervisor's own
 
     @property
     def rps(self) -> float:
@@ -48,11 +54,15 @@ class Run:
 
     @property
     def server_ms_per_request(self) -> float:
-        return 1000 * self.server_cpu / self.rps
+        return 1000 * self.server_cpu / self.rps if self.rps else math.nan
 
     @property
     def postgres_ms_per_request(self) -> float:
-        return 1000 * self.postgres_cpu / self.rps
+        return 1000 * self.postgres_cpu / self.rps if self.rps else math.nan
+
+    @property
+    def wrk_ms_per_request(self) -> float:
+        return 1000 * self.wrk_cpu / self.rps if self.rps else math.nan
 
 
 def require_wrk() -> str:
@@ -76,7 +86,8 @@ def run(
     database: str = PG_DATABASE,
 ) -> Run:
     """A warm-up run (discarded), then the measured run; raw outputs go to `raw`.
-    PostgreSQL CPU is that of the backends connected to `database`."""
+    `server_pid` leads the server's process group; PostgreSQL CPU is that of the
+    backends connected to `database`."""
     if settings.warmup:
         warmup = settings.warmup
         _wrk(url, body, settings, warmup, raw.with_suffix(".warmup.txt"), need_requests=False)
@@ -92,7 +103,9 @@ def run(
     reaped = after.postmaster - before.postmaster - exited / CLOCK_TICKS
     postgres = _busy(before.postgres, after.postgres) + reaped
     machine = (after.machine - before.machine) / CLOCK_TICKS
-    ours = (after.children - before.children) + (after.driver - before.driver)  # wrk, this
+    wrk = after.children - before.children
+    ours = wrk + (after.driver - before.driver)  # wrk, this
+    processes = _group_pids(server_pid)
     return Run(
         requests=summary["requests"],
         seconds=summary["duration_us"] / 1e6,
@@ -102,6 +115,9 @@ def run(
         postgres_cpu=postgres / seconds,
         other_cpu=max(0.0, machine - server - postgres - ours) / seconds,
         new_connections=backends.new_connections(),
+        wrk_cpu=wrk / seconds,
+        rss_mib=sum(_rss_bytes(pid) for pid in processes) / 2**20,
+        workers=_workers(server_pid, processes),
     )
 
 
@@ -173,7 +189,7 @@ class _Snapshot:
         driver = resource.getrusage(resource.RUSAGE_SELF)
         return cls(
             time.monotonic(),
-            _cpu_ticks([server_pid]),
+            _cpu_ticks(_group_pids(server_pid)),
             _cpu_ticks(_backend_pids(database)),
             _postmaster_seconds(),
             _machine_ticks(),
@@ -204,7 +220,9 @@ def _wrk(
     if errors:
         raise SystemExit(f"wrk saw {errors} errors (non-2xx, timeouts, sockets), see {output}")
     if need_requests and not summary["requests"]:
-        raise SystemExit(f"no request completed in {seconds} s, see {output}")
+        # Not fatal: one very slow target (an interpreted path, a short --duration) must
+        # not throw away a long run; it is reported as 0 req/s.
+        print(f"    no request completed in {seconds} s (0 req/s), see {output}")
     return summary
 
 
@@ -223,6 +241,42 @@ def _cpu_ticks(pids: list[int]) -> dict[int, int]:
             continue  # exited between listing and reading
         ticks[pid] = int(fields[11]) + int(fields[12])  # utime, stime
     return ticks
+
+
+def _group_pids(group: int) -> list[int]:
+    """The processes of a process group (servers.py starts each server as a leader)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == group:  # state, ppid, pgrp
+                pids.append(int(entry.name))
+    return pids
+
+
+def _rss_bytes(pid: int) -> int:
+    try:
+        resident_pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+    except OSError:
+        return 0
+    return resident_pages * PAGE_SIZE
+
+
+def _workers(leader: int, pids: list[int]) -> int:
+    """One process serves alone; with several, the leader supervises the others
+    (uvicorn's --workers), a multiprocessing helper does not serve."""
+    serving = []
+    for pid in pids:
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if pid != leader and b"resource_tracker" not in command:
+            serving.append(pid)
+    return max(1, len(serving))
 
 
 def _postmaster_seconds() -> float:

@@ -109,6 +109,51 @@ class ScaleCatalogue:
         return cls(**data | {"generation": Generation.from_json(data.get("generation"))})
 
 
+@dataclass(frozen=True)
+class Samples:
+    """What W4-W10's requests draw their variables from (bench/variants.py); the same
+    for a given catalogue, so runs compare."""
+
+    slugs: list[str]  # synthetic titles
+    people: list[str]  # people with credits
+    filters: list[tuple[str, int, int]]  # (genre slug, first year, last year) with matches
+
+
+SAMPLES = 1000
+SAMPLED_SLUGS = "SELECT slug FROM titles WHERE slug LIKE '%-' || id ORDER BY md5(slug) LIMIT $1"
+SAMPLED_PEOPLE = (
+    "SELECT slug FROM people WHERE EXISTS (SELECT FROM credits WHERE person_id = people.id)"
+    " ORDER BY md5(slug) LIMIT $1"
+)
+# Every genre with every decade since 1960 that holds at least one of its titles.
+SAMPLED_FILTERS = """
+SELECT g.slug, decade, decade + 9
+FROM genres AS g CROSS JOIN generate_series(1960, 2020, 10) AS decade
+WHERE EXISTS (
+  SELECT FROM title_genres AS tg JOIN titles AS t ON t.id = tg.title_id
+  WHERE tg.genre_id = g.id AND t.year BETWEEN decade AND decade + 9
+)
+ORDER BY md5(g.slug || decade)
+"""
+
+
+def samples() -> Samples:
+    """Picked from the PostgreSQL catalogue (SQLite holds the same rows)."""
+
+    async def pick() -> Samples:
+        connection = await asyncpg.connect(PG_DSN)
+        try:
+            slugs = [row[0] for row in await connection.fetch(SAMPLED_SLUGS, SAMPLES)]
+            people = [row[0] for row in await connection.fetch(SAMPLED_PEOPLE, SAMPLES)]
+            found = await connection.fetch(SAMPLED_FILTERS)
+            filters = [(row[0], int(row[1]), int(row[2])) for row in found]
+        finally:
+            await connection.close()
+        return Samples(slugs, people, filters)
+
+    return asyncio.run(pick())
+
+
 def prepare(synthetic: int, skip_load: bool, source: Path, sqlite: bool = True) -> Catalogue:
     """Both databases hold the same catalogue; returns what the workloads need.
     `sqlite=False` (the scale run alone) leaves the SQLite file out."""

@@ -1,13 +1,26 @@
--- wrk script: POST one GraphQL JSON body (read from the file given after `--`)
--- on every request, then print a machine-readable summary line.
--- Usage: wrk -t1 -c8 -d10s -s post.lua http://127.0.0.1:PORT/graphql -- body.json
+-- wrk script: POST GraphQL JSON bodies read from a file (given after `--`, one body
+-- per line), a line drawn at random for every request, then print a
+-- machine-readable summary line. W1-W3's files hold one line; W4-W10's one line per
+-- variables value (a slug, a cursor, a node id, ...: bench/variants.py).
+-- Usage: wrk -t1 -c8 -d10s -s post.lua http://127.0.0.1:PORT/graphql -- bodies.jsonl
+
+local requests = {}
 
 function init(args)
-  local file = assert(io.open(args[1], "rb"))
-  wrk.body = file:read("*a")
-  file:close()
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
+  for line in io.lines(args[1]) do
+    if #line > 0 then
+      -- formatted once here, so a request costs wrk a table lookup
+      requests[#requests + 1] = wrk.format(nil, nil, nil, line)
+    end
+  end
+  assert(#requests > 0, "no request body in " .. args[1])
+  math.randomseed(os.time())
+end
+
+function request()
+  return requests[math.random(#requests)]
 end
 
 function done(summary, latency, requests)

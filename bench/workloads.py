@@ -1,8 +1,12 @@
-"""The three workloads: their documents per server flavour, and equivalence checks.
+"""The workloads: their documents per server flavour, their variables, and
+equivalence checks.
 
-Each response is reduced to a canonical form holding the data both servers must
-agree on (ids, slugs, names, counts, order where both define the same order);
-`check_equivalent` fails loudly on any difference.
+W1-W3 send one fixed request each; W4-W10 are shaped like real clients: every
+request draws its variables at random (in wrk's Lua, bench/post.lua) from a list
+built for each target (bench/variants.py). Each response is reduced to a
+canonical form holding the data both servers must agree on (ids, slugs, names,
+counts, order where both define the same order); `check_equivalent` fails loudly
+on any difference.
 """
 
 import base64
@@ -10,14 +14,20 @@ import difflib
 import json
 import pprint
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from graphql import FieldNode, NameNode, parse, print_ast, visit
+from graphql.language import ArgumentNode, Visitor
 
 BENCH = Path(__file__).resolve().parent
 SEARCH_TEXT = "river"  # a noun of the synthetic title names: hundreds of matches
 
 Json = Any
+# Flavours that speak PostGraphile's schema (v5's differs in naming only: `v5_document`).
+POSTGRAPHILE = ("postgraphile", "postgraphile5")
 
 
 @dataclass(frozen=True)
@@ -25,13 +35,17 @@ class Workload:
     key: str
     name: str
     file: str
+    # The list its requests draw their variables from (bench/variants.py); None: W1-W3's
+    # one fixed request.
+    varies: str | None = None
+    root_fields: int = 1
 
     def document(self, flavour: str) -> str:
-        folder = "postgraphile" if flavour == "postgraphile" else "workloads"
-        return (BENCH / folder / self.file).read_text()
+        folder = "postgraphile" if flavour in POSTGRAPHILE else "workloads"
+        text = (BENCH / folder / self.file).read_text()
+        return v5_document(text) if flavour == "postgraphile5" else text
 
-    def body(self, flavour: str, slug: str) -> bytes:
-        variables = {"w1": {"slug": slug}, "w2": {}, "w3": {"text": SEARCH_TEXT}}[self.key]
+    def body(self, flavour: str, variables: Json) -> bytes:
         return json.dumps({"query": self.document(flavour), "variables": variables}).encode()
 
 
@@ -39,9 +53,54 @@ WORKLOADS = (
     Workload("w1", "W1 title page", "w1_title_page.graphql"),
     Workload("w2", "W2 browse", "w2_browse.graphql"),
     Workload("w3", "W3 search", "w3_search.graphql"),
+    Workload("w4", "W4 title pages (1,000 slugs)", "w1_title_page.graphql", "slugs"),
+    Workload("w5", "W5 browse pages 2-20", "w5_browse_pages.graphql", "cursors"),
+    Workload("w6", "W6 browse by genre and years", "w6_browse_filtered.graphql", "filters"),
+    Workload("w7", "W7 node", "w7_node.graphql", "node_ids"),
+    Workload("w8", "W8 person page", "w8_person.graphql", "people"),
+    Workload("w9", "W9 @include", "w9_include.graphql", "teasers"),
+    Workload("w10", "W10 mobile cards", "w10_mobile.graphql", "page_sizes"),
 )
+# The one fixed request of each of W1-W3.
+FIXED_VARIABLES = {"w1": "slug", "w2": None, "w3": "text"}
 # What the scale run (bench/run.py --scale-titles) repeats on the larger catalogue.
 SCALE_WORKLOADS = tuple(workload for workload in WORKLOADS if workload.key in ("w1", "w3"))
+
+
+def v5_document(document: str) -> str:
+    """A PostGraphile 4 document in PostGraphile 5's naming (amber preset): there
+    `id` is the global node id (v4's `nodeId`), `rowId` the primary key (v4's `id`),
+    and `node` takes `id`. Aliases keep the answer's shape v4's."""
+
+    class Rename(Visitor):
+        def enter_field(self, node: FieldNode, *_: Any) -> FieldNode | None:
+            renamed = {"id": "rowId", "nodeId": "id"}.get(node.name.value)
+            arguments = node.arguments
+            if node.name.value == "node":
+                arguments = tuple(
+                    ArgumentNode(name=NameNode(value="id"), value=argument.value)
+                    if argument.name.value == "nodeId"
+                    else argument
+                    for argument in node.arguments or ()
+                )
+                return FieldNode(
+                    alias=node.alias,
+                    name=node.name,
+                    arguments=arguments,
+                    directives=node.directives,
+                    selection_set=node.selection_set,
+                )
+            if renamed is None or node.alias is not None:
+                return None
+            return FieldNode(
+                alias=node.name,
+                name=NameNode(value=renamed),
+                arguments=arguments,
+                directives=node.directives,
+                selection_set=node.selection_set,
+            )
+
+    return print_ast(visit(parse(document), Rename()))
 
 
 class NotEquivalent(Exception):
@@ -56,7 +115,7 @@ def data_of(response: Json, what: str) -> Json:
 
 def canonical(workload: str, flavour: str, response: Json) -> Json:
     data = data_of(response, flavour)
-    if flavour == "postgraphile":
+    if flavour in POSTGRAPHILE:
         return _POSTGRAPHILE[workload](data)
     return _REELGRAPH[workload](data)
 
@@ -118,13 +177,24 @@ def _rg_offers(offers: list[Json], full: bool) -> list[tuple[Any, ...]]:
 
 def _pg_offers(offers: Json, full: bool) -> list[tuple[Any, ...]]:
     rows = []
-    for offer in offers["nodes"]:
+    for offer in filter(_available_now, offers["nodes"]):
         provider = offer["providerByProviderId"]
         row = [provider["name"], offer["monetization"], _money(offer["price"]), offer["currency"]]
         if full:
             row += [provider["id"], provider["slug"], offer["quality"], offer["url"]]
         rows.append(tuple(row))
     return sorted(rows, key=repr)
+
+
+def _available_now(offer: Json) -> bool:
+    """Reelgraph hides offers outside their availability window (some curated ones);
+    PostGraphile filters by region only, so where its document asks for the window,
+    the check drops what Reelgraph would not show."""
+    now = datetime.now(UTC)
+    start, end = offer.get("availableFrom"), offer.get("availableUntil")
+    return (start is None or datetime.fromisoformat(start) <= now) and (
+        end is None or datetime.fromisoformat(end) > now
+    )
 
 
 def _rg_genres(genres: list[Json]) -> list[str]:
@@ -254,5 +324,143 @@ def _pg_w3(data: Json) -> Json:
     ]
 
 
-_REELGRAPH = {"w1": _rg_w1, "w2": _rg_w2, "w3": _rg_w3}
-_POSTGRAPHILE = {"w1": _pg_w1, "w2": _pg_w2, "w3": _pg_w3}
+def _rg_w7(data: Json) -> Json:
+    node = data["node"]
+    if node is None:
+        return None
+    row: tuple[Any, ...] = (node["__typename"], _pk(node["id"]), node["slug"], node["name"])
+    if node["__typename"] == "Title":
+        row += (node["year"], node["kind"], _rg_genres(node["genres"]))
+    return row
+
+
+def _pg_w7(data: Json) -> Json:
+    node = data["node"]
+    if node is None:
+        return None
+    row: tuple[Any, ...] = (node["__typename"], node["id"], node["slug"], node["name"])
+    if node["__typename"] == "Title":
+        row += (node["year"], node["kind"], _pg_genres(node["titleGenresByTitleId"]))
+    return row
+
+
+def _named(title: Json) -> tuple[Any, ...]:
+    return title["slug"], title["name"], title["year"]
+
+
+def _pg_titled(title: Json) -> tuple[Any, ...]:
+    return title["id"], *_named(title)
+
+
+def _rg_w8(data: Json) -> Json:
+    person = data["person"]
+    credits = person["credits"]
+    return {
+        "person": (_pk(person["id"]), person["slug"], person["name"]),
+        "count": credits["totalCount"],
+        "credits": [
+            (c["role"], c["character"], c["order"], _pk(c["title"]["id"]), *_named(c["title"]))
+            for c in _edges(credits)
+        ],
+    }
+
+
+def _pg_w8(data: Json) -> Json:
+    person = data["personBySlug"]
+    credits = person["filmography"]
+    return {
+        "person": (person["id"], person["slug"], person["name"]),
+        "count": credits["totalCount"],
+        "credits": [
+            (c["role"], c["character"], c["position"], *_pg_titled(c["titleByTitleId"]))
+            for c in credits["nodes"]
+        ],
+    }
+
+
+def _rg_w9(data: Json) -> Json:
+    title = data["title"]
+    credits, reviews = title.get("credits"), title.get("reviews")
+    return {
+        "title": (_pk(title["id"]), title["slug"], title["name"], title["year"]),
+        "genres": _rg_genres(title["genres"]),
+        "credits": None
+        if credits is None
+        else [(c["role"], c["person"]["name"]) for c in _edges(credits)],
+        "reviews": None
+        if reviews is None
+        else (reviews["totalCount"], [(r["reviewer"], r["rating"]) for r in _edges(reviews)]),
+    }
+
+
+def _pg_w9(data: Json) -> Json:
+    title = data["titleBySlug"]
+    credits, reviews = title.get("creditsByTitleId"), title.get("reviewsByTitleId")
+    return {
+        "title": (title["id"], title["slug"], title["name"], title["year"]),
+        "genres": _pg_genres(title["titleGenresByTitleId"]),
+        "credits": None
+        if credits is None
+        else [(c["role"], c["personByPersonId"]["name"]) for c in credits["nodes"]],
+        "reviews": None
+        if reviews is None
+        else (reviews["totalCount"], [(r["reviewer"], r["rating"]) for r in reviews["nodes"]]),
+    }
+
+
+def _rg_w10(data: Json) -> Json:
+    return [
+        (
+            _pk(t["id"]),
+            *(t[key] for key in ("slug", "name", "year", "kind", "runtimeMinutes")),
+            t["contentRating"],
+            sorted(genre["slug"] for genre in t["genres"]),
+            t["reviews"]["totalCount"],
+            sorted(offer["provider"]["slug"] for offer in t["offers"]),
+        )
+        for t in _edges(data["titles"])
+    ]
+
+
+def _pg_w10(data: Json) -> Json:
+    return [
+        (
+            t["id"],
+            *(t[key] for key in ("slug", "name", "year", "kind", "runtimeMinutes")),
+            t["contentRating"],
+            sorted(link["genreByGenreId"]["slug"] for link in t["titleGenresByTitleId"]["nodes"]),
+            t["reviewsByTitleId"]["totalCount"],
+            sorted(o["providerByProviderId"]["slug"] for o in t["offersByTitleId"]["nodes"]),
+        )
+        for t in data["allTitles"]["nodes"]
+    ]
+
+
+def _pg_w6(data: Json) -> Json:
+    return _pg_w2({"allTitles": data["browseTitles"]})
+
+
+_REELGRAPH = {
+    "w1": _rg_w1,
+    "w2": _rg_w2,
+    "w3": _rg_w3,
+    "w4": _rg_w1,
+    "w5": _rg_w2,
+    "w6": _rg_w2,
+    "w7": _rg_w7,
+    "w8": _rg_w8,
+    "w9": _rg_w9,
+    "w10": _rg_w10,
+}
+_POSTGRAPHILE = {
+    "w1": _pg_w1,
+    "w2": _pg_w2,
+    "w3": _pg_w3,
+    "w4": _pg_w1,
+    "w5": _pg_w2,
+    "w6": _pg_w6,
+    "w7": _pg_w7,
+    "w8": _pg_w8,
+    "w9": _pg_w9,
+    "w10": _pg_w10,
+}
