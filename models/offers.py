@@ -70,6 +70,13 @@ class Offer(SQLModel, table=True):
             sa.ForeignKey("providers.id", ondelete="RESTRICT"), nullable=False, index=True
         )
     )
+    # An offer of one season; None: of the whole title.
+    season_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            sa.ForeignKey("seasons.id", ondelete="CASCADE"), nullable=True, index=True
+        ),
+    )
     region: str = Field(max_length=2)
     monetization: Monetization = Field(
         sa_column=enum_column(Monetization, "monetization", nullable=False)
