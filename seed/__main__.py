@@ -1,6 +1,7 @@
 """python -m seed: migrate the database, then load seed data.
 
-Without options it loads the example title and the curated catalogue when the
+`python -m seed import tvmaze FILE...` and `python -m seed import imdb DIR` import
+real data instead (seed/importers/). Without options it loads the example title and the curated catalogue when the
 database has no titles yet (`--force` loads whatever is missing anyway).
 """
 
@@ -94,7 +95,12 @@ async def _generate(args: argparse.Namespace, engine: AsyncEngine) -> GenerateRe
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["import"]:
+        from seed.importers import cli
+
+        return cli.main(argv[1:])
+    args = parse_args(argv)
     if args.titles < 0 or args.batch_size < 1 or args.connections < 1:
         print("--titles must be >= 0, --batch-size and --connections >= 1", file=sys.stderr)
         return 2

@@ -60,6 +60,12 @@ async def is_empty(session: AsyncSession) -> bool:
     return not await session.scalar(select(func.count()).select_from(Title))
 
 
+async def ensure_reference_rows(session: AsyncSession) -> None:
+    """The genres and providers every catalogue and importer refers to by slug."""
+    await _ensure_by_slug(session, Genre, GENRES)
+    await _ensure_by_slug(session, Provider, PROVIDERS)
+
+
 async def load_entries(session: AsyncSession, entries: Sequence[Entry]) -> LoadReport:
     """Insert the entries whose slug is new, with everything they reference."""
     genre_ids = await _ensure_by_slug(session, Genre, GENRES)
