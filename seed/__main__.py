@@ -1,8 +1,9 @@
 """python -m seed: migrate the database, then load seed data.
 
-`python -m seed import tvmaze FILE...` and `python -m seed import imdb DIR` import
-real data instead (seed/importers/). Without options it loads the example title and the curated catalogue when the
+Without options it loads the example title and the curated catalogue when the
 database has no titles yet (`--force` loads whatever is missing anyway).
+`python -m seed import tvmaze FILE...` and `python -m seed import imdb DIR` import
+real data instead (seed/importers/).
 """
 
 import argparse

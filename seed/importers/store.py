@@ -23,7 +23,7 @@ async def upsert(
     query = select(table).where(*where).execution_options(populate_existing=True)
     found = (await session.execute(query)).scalars().first()
     if found is None:
-        row_id = await session.scalar(insert(table).values(**key, **values).returning(table.id))
+        row_id = await session.scalar(insert(table).values({**key, **values}).returning(table.id))
         return int(row_id), "created"
     changed = {column: value for column, value in values.items() if getattr(found, column) != value}
     if changed:

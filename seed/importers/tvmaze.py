@@ -134,7 +134,7 @@ def _skip_space(text: str, position: int) -> int:
 async def import_files(
     session: AsyncSession, paths: list[Path], summary: ImportSummary, progress: bool = True
 ) -> ImportSummary:
-    genre_ids = dict((await session.execute(select(Genre.slug, Genre.id))).tuples().all())
+    genre_ids = dict((await session.execute(select(Genre.slug, Genre.id))).all())
     with tqdm(total=len(paths), unit="file", desc="tvmaze", disable=not progress) as bar:
         for path in paths:
             try:
@@ -180,15 +180,13 @@ async def _import_record(
     await _image(session, summary, ImageKind.POSTER, {"title_id": title_id}, show.get("image"))
     runtime = show.get("runtime") or show.get("averageRuntime")
     numbers = _special_numbers(record.episodes)
-    seasons: dict[int, int] = {}
     for index, episode in enumerate(record.episodes):
         where = f"episodes[{index}] (id {episode.get('id')})"
         try:
             async with session.begin_nested():
-                episode_id = await _episode(
-                    session, title_id, episode, numbers, seasons, summary, runtime
-                )
-                if channel_id is not None and episode.get("airstamp"):
+                episode_id = await _episode(session, title_id, episode, numbers, summary, runtime)
+            if channel_id is not None and episode.get("airstamp"):
+                async with session.begin_nested():
                     await _airing(
                         session, channel_id, title_id, episode_id, episode, runtime, summary
                     )
@@ -297,7 +295,6 @@ async def _episode(
     title_id: int,
     episode: dict[str, Any],
     special_numbers: dict[int, int],
-    seasons: dict[int, int],
     summary: ImportSummary,
     show_runtime: int | None,
 ) -> int:
@@ -312,13 +309,10 @@ async def _episode(
         raise MalformedRow("an episode needs integer season and number")
     name = str(episode.get("name") or "").strip() or f"Episode {number}"
     air_date = _date(episode.get("airdate"))
-    season_id = seasons.get(season_number)
-    if season_id is None:
-        season_id, outcome = await upsert(
-            session, Season, {"title_id": title_id, "number": season_number}, {}
-        )
-        summary.count(outcome)
-        seasons[season_number] = season_id
+    season_id, outcome = await upsert(
+        session, Season, {"title_id": title_id, "number": season_number}, {}
+    )
+    summary.count(outcome)
     values = {
         "title_id": title_id,
         "season_id": season_id,
