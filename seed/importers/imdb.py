@@ -169,14 +169,16 @@ def _principals(row: dict[str, str]) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def _character(row: dict[str, str]) -> str | None:
-    """IMDb writes a JSON list (`["Andy Dufresne"]`); anything else is taken as it is."""
+    """IMDb writes a JSON list (`["Andy Dufresne"]`), not always with its inner quotes
+    escaped; anything else is taken as it is."""
     value = _field(row, "characters")
     if value is None:
         return None
     try:
         names = json.loads(value)
     except ValueError:
-        names = [value]
+        inner = value[2:-2] if value.startswith('["') and value.endswith('"]') else None
+        names = inner.split('","') if inner is not None else [value]
     if not isinstance(names, list):
         names = [value]
     joined = " / ".join(str(name) for name in names if name)
