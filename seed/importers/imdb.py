@@ -530,7 +530,7 @@ async def _import_file(
 def _rows(
     raw: IO[bytes], path: Path, dataset: Dataset, summary: ImportSummary
 ) -> Iterator[tuple[int, dict[str, str]]]:
-    stream: IO[bytes] = gzip.GzipFile(fileobj=raw) if path.name.endswith(".gz") else raw
+    stream = gzip.GzipFile(fileobj=raw) if path.name.endswith(".gz") else raw
     lines = iter(stream)
     header = next(lines, b"").decode("utf-8").rstrip("\r\n").split("\t")
     missing = [column for column in dataset.columns if column not in header]
@@ -573,8 +573,9 @@ async def _stage(
     connection: AsyncConnection, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
 ) -> None:
     if connection.dialect.name == "postgresql":
-        raw = await connection.get_raw_connection()
-        await raw.driver_connection.copy_records_to_table(table, records=rows, columns=columns)
+        driver = (await connection.get_raw_connection()).driver_connection
+        assert driver is not None
+        await driver.copy_records_to_table(table, records=rows, columns=columns)
         return
     names = ", ".join(columns)
     marks = ", ".join(f":{column}" for column in columns)

@@ -301,10 +301,8 @@ async def _episode(
     tvmaze_id = episode.get("id")
     if not isinstance(tvmaze_id, int):
         raise MalformedRow("an episode needs an integer id")
-    if episode.get("number") is None:
-        season_number, number = 0, special_numbers[tvmaze_id]
-    else:
-        season_number, number = episode.get("season"), episode.get("number")
+    season_number: Any = 0 if episode.get("number") is None else episode.get("season")
+    number: Any = special_numbers.get(tvmaze_id, episode.get("number"))
     if not isinstance(season_number, int) or not isinstance(number, int) or number < 0:
         raise MalformedRow("an episode needs integer season and number")
     name = str(episode.get("name") or "").strip() or f"Episode {number}"
