@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.settings import get_settings
 from models.db import create_engine, create_sessionmaker
-from seed.load import curated_entries, is_empty, load_entries
+from seed.guide import load_guide
+from seed.load import curated_entries, is_empty, load_entries, utc_today
 from seed.migrations import upgrade
 from seed.synthetic import GenerateReport, generate, generate_in_parallel
 
@@ -70,8 +71,15 @@ async def load(args: argparse.Namespace, database_url: str) -> None:
                     f"curated catalogue: {report.titles_added} titles added, "
                     f"{report.titles_skipped} already there"
                 )
+                guide = report.guide
             else:
                 print("curated catalogue: database already has titles, nothing loaded")
+                slugs = [entry["slug"] for entry in curated_entries()]
+                guide = await load_guide(session, slugs, utc_today())
+            print(
+                f"tv guide: {guide.episodes} episodes, {guide.channels} channels,"
+                f" {guide.airings} airings (the week around today) and {guide.images} images added"
+            )
         if args.titles:
             generated = await _generate(args, engine)
             rate, how = (
