@@ -185,7 +185,8 @@ async def _images(session: AsyncSession, slugs: Sequence[str]) -> int:
     for provider_id, slug in await session.execute(select(Provider.id, Provider.slug)):
         path = f"logos/providers/{slug}.png"
         owners.append((ImageKind.LOGO, "provider_id", provider_id, path, LOGO))
-    for channel_id, slug in await session.execute(select(Channel.id, Channel.slug)):
+    guide_channels = select(Channel.id, Channel.slug).where(Channel.slug.in_(CHANNELS))
+    for channel_id, slug in await session.execute(guide_channels):
         path = f"logos/channels/{slug}.png"
         owners.append((ImageKind.LOGO, "channel_id", channel_id, path, LOGO))
     leads = (
@@ -269,10 +270,14 @@ async def _airings(session: AsyncSession, slugs: Sequence[str], today: date) -> 
     movies, series = await _programs(session, slugs)
     if not movies and not series:
         return 0
-    channels = (await session.execute(select(Channel.id, Channel.slug, Channel.time_zone))).all()
+    channels = (
+        await session.execute(
+            select(Channel.id, Channel.slug, Channel.time_zone).where(Channel.slug.in_(CHANNELS))
+        )
+    ).all()
     added = 0
     for channel_id, slug, zone in channels:
-        shows = CHANNELS.get(slug, ("", "", "", "mixed"))[3]
+        shows = CHANNELS[slug][3]
         for offset in range(-GUIDE_DAYS_BEFORE, GUIDE_DAYS_AFTER + 1):
             day = today + timedelta(days=offset)
             start, end = _broadcast_day(day, ZoneInfo(zone))
