@@ -82,3 +82,10 @@ class Offer(SQLModel, table=True):
     url: str = Field(max_length=2000)
     available_from: datetime | None = Field(default=None, sa_type=UTCDateTime)
     available_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # An offer of one season; None: of the whole title. Last, as migration 0006 added it.
+    season_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            sa.ForeignKey("seasons.id", ondelete="CASCADE"), nullable=True, index=True
+        ),
+    )

@@ -22,11 +22,17 @@ class CreditRole(enum.Enum):
 
 class Person(SQLModel, table=True):
     __tablename__ = "people"
-    __table_args__ = (sa.CheckConstraint("length(name) BETWEEN 1 AND 200", name="name_length"),)
+    __table_args__ = (
+        sa.CheckConstraint("length(name) BETWEEN 1 AND 200", name="name_length"),
+        sa.CheckConstraint("birth_year BETWEEN 1 AND 2100", name="birth_year_range"),
+        sa.CheckConstraint("death_year BETWEEN 1 AND 2100", name="death_year_range"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(max_length=120, unique=True)
     name: str = Field(max_length=200)
+    birth_year: int | None = None
+    death_year: int | None = None
 
 
 class Credit(SQLModel, table=True):

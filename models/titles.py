@@ -15,6 +15,13 @@ class TitleKind(enum.Enum):
     SERIES = "SERIES"
 
 
+class SeriesStatus(enum.Enum):
+    RETURNING = "RETURNING"
+    ENDED = "ENDED"
+    CANCELED = "CANCELED"
+    IN_PRODUCTION = "IN_PRODUCTION"
+
+
 class LanguageUse(enum.Enum):
     AUDIO = "AUDIO"
     SUBTITLE = "SUBTITLE"
@@ -28,6 +35,8 @@ class Title(SQLModel, table=True):
         sa.CheckConstraint("length(name) BETWEEN 1 AND 300", name="name_length"),
         sa.CheckConstraint("length(slug) BETWEEN 1 AND 120", name="slug_length"),
         sa.CheckConstraint("version >= 1", name="version_positive"),
+        sa.CheckConstraint("status IS NULL OR kind = 'SERIES'", name="status_of_series"),
+        sa.CheckConstraint("end_year BETWEEN 1870 AND 2100", name="end_year_range"),
         # Not the list order (see the expression indexes below), but it serves the
         # keyset `after` predicates deep in a RELEASED list (a bitmap OR of ranges
         # on year) and year filters under the other orders.
@@ -48,6 +57,18 @@ class Title(SQLModel, table=True):
     # Mean of the rated reviews (None: none rated), kept by whatever adds reviews
     # (addReview, the seeders): CRITIC_RATING_DESC lists read it from an index.
     critic_rating: float | None = None
+    original_name: str | None = Field(default=None, max_length=300)
+    status: SeriesStatus | None = Field(
+        default=None, sa_column=enum_column(SeriesStatus, "series_status", nullable=True)
+    )
+    end_year: int | None = None
+    # Where a series first aired.
+    network_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            sa.ForeignKey("channels.id", ondelete="SET NULL"), nullable=True, index=True
+        ),
+    )
     # Optimistic concurrency for editors: a write names the version it read.
     version: int = Field(default=1)
     created_at: datetime = Field(

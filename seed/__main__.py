@@ -2,6 +2,8 @@
 
 Without options it loads the example title and the curated catalogue when the
 database has no titles yet (`--force` loads whatever is missing anyway).
+`python -m seed import tvmaze FILE...` and `python -m seed import imdb DIR` import
+real data instead (seed/importers/).
 """
 
 import argparse
@@ -12,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.settings import get_settings
 from models.db import create_engine, create_sessionmaker
-from seed.load import curated_entries, is_empty, load_entries
+from seed.guide import load_guide
+from seed.load import curated_entries, is_empty, load_entries, utc_today
 from seed.migrations import upgrade
 from seed.synthetic import GenerateReport, generate, generate_in_parallel
 
@@ -68,8 +71,15 @@ async def load(args: argparse.Namespace, database_url: str) -> None:
                     f"curated catalogue: {report.titles_added} titles added, "
                     f"{report.titles_skipped} already there"
                 )
+                guide = report.guide
             else:
                 print("curated catalogue: database already has titles, nothing loaded")
+                slugs = [entry["slug"] for entry in curated_entries()]
+                guide = await load_guide(session, slugs, utc_today())
+            print(
+                f"tv guide: {guide.episodes} episodes, {guide.channels} channels,"
+                f" {guide.airings} airings (the week around today) and {guide.images} images added"
+            )
         if args.titles:
             generated = await _generate(args, engine)
             rate, how = (
@@ -94,7 +104,12 @@ async def _generate(args: argparse.Namespace, engine: AsyncEngine) -> GenerateRe
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["import"]:
+        from seed.importers import cli
+
+        return cli.main(argv[1:])
+    args = parse_args(argv)
     if args.titles < 0 or args.batch_size < 1 or args.connections < 1:
         print("--titles must be >= 0, --batch-size and --connections >= 1", file=sys.stderr)
         return 2

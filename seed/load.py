@@ -1,7 +1,9 @@
 """Load catalogue entries (the JSON shape of `seed/catalogue/*.json`) idempotently.
 
 Rows are matched by slug: a title, person, genre or provider that exists is
-left as it is, so loading the same catalogue twice adds nothing.
+left as it is, so loading the same catalogue twice adds nothing. Then the TV
+guide (seed/guide.py) is completed: series' seasons, channels, the week of
+airings around today, images.
 """
 
 import json
@@ -9,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,7 @@ from models import (
 )
 from models.reviews import mean_rating
 from seed.example import REFUSENIK
+from seed.guide import GuideReport, load_guide
 from seed.reference import GENRES, PROVIDERS
 
 CATALOGUE_DIR = Path(__file__).resolve().parent / "catalogue"
@@ -40,6 +43,10 @@ Entry = dict[str, Any]
 def slugify(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def utc_today() -> date:
+    return datetime.now(UTC).date()
 
 
 def curated_entries() -> list[Entry]:
@@ -54,10 +61,17 @@ def curated_entries() -> list[Entry]:
 class LoadReport:
     titles_added: int
     titles_skipped: int
+    guide: GuideReport
 
 
 async def is_empty(session: AsyncSession) -> bool:
     return not await session.scalar(select(func.count()).select_from(Title))
+
+
+async def ensure_reference_rows(session: AsyncSession) -> None:
+    """The genres and providers every catalogue and importer refers to by slug."""
+    await _ensure_by_slug(session, Genre, GENRES)
+    await _ensure_by_slug(session, Provider, PROVIDERS)
 
 
 async def load_entries(session: AsyncSession, entries: Sequence[Entry]) -> LoadReport:
@@ -74,7 +88,8 @@ async def load_entries(session: AsyncSession, entries: Sequence[Entry]) -> LoadR
     person_ids = await _ensure_by_slug(session, Person, people)
     for entry in new:
         await _insert_title(session, entry, genre_ids, provider_ids, person_ids)
-    return LoadReport(titles_added=len(new), titles_skipped=len(entries) - len(new))
+    guide = await load_guide(session, [entry["slug"] for entry in entries], utc_today())
+    return LoadReport(titles_added=len(new), titles_skipped=len(entries) - len(new), guide=guide)
 
 
 async def _ensure_by_slug(
