@@ -22,22 +22,52 @@ def autocommit(engine: AsyncEngine) -> AsyncEngine:
     return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
+async def connect(engine: AsyncEngine) -> AsyncConnection:
+    """A pooled connection, returned to the pool even if the caller is cancelled
+    while it is being checked out (graphql-core cancels a failed field's siblings)."""
+    checkout = asyncio.ensure_future(engine.connect())
+    try:
+        return await asyncio.shield(checkout)
+    except asyncio.CancelledError:
+        checkout.add_done_callback(_give_back)
+        raise
+
+
+def _give_back(checkout: "asyncio.Future[AsyncConnection]") -> None:
+    if not checkout.cancelled() and checkout.exception() is None:
+        _closing.add(task := asyncio.ensure_future(checkout.result().close()))
+        task.add_done_callback(_closing.discard)
+
+
+_closing: set["asyncio.Future[None]"] = set()  # keeps closing tasks alive until done
+
+
+class RequestFinished(Exception):
+    """The request's reads are over: its response has been sent."""
+
+
 class RequestReads:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._connection: AsyncConnection | None = None
         self._lock = asyncio.Lock()
+        self._closed = False
 
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[AsyncSession]:
         async with self._lock:
+            if self._closed:
+                # A field still loading after the response was sent (a sibling field
+                # failed first) must not take a connection nobody will return.
+                raise RequestFinished
             if self._connection is None:
-                self._connection = await self._engine.connect()
+                self._connection = await connect(self._engine)
             async with AsyncSession(bind=self._connection, expire_on_commit=False) as session:
                 yield session
 
     async def close(self) -> None:
         async with self._lock:
+            self._closed = True
             if self._connection is not None:
                 await self._connection.close()
                 self._connection = None

@@ -79,6 +79,24 @@ async def client(engine: AsyncEngine, database_url: str) -> AsyncIterator[httpx.
         yield client
 
 
+@pytest.fixture(scope="session")
+async def reference_client(
+    engine: AsyncEngine, database_url: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Like `client`, with reads resolved field by field by the reference resolvers."""
+    settings = Settings(
+        database_url=database_url,
+        rate_limit_per_minute=0,
+        response_cache_seconds=0,
+        compiled_queries=False,
+    )
+    transport = httpx.ASGITransport(app=create_app(settings, engine=engine))
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", event_hooks=NO_LEAK_HOOKS
+    ) as client:
+        yield client
+
+
 @pytest.fixture
 def graphql(client: httpx.AsyncClient) -> GraphQL:
     """POST a document (with an API key if given); returns the decoded body after

@@ -56,6 +56,20 @@ from api.response_cache import LISTS, depends_on
 from models.columns import UTCDateTime
 
 MAX_ARRAY = 90  # json_build_array takes at most 100 arguments: longer objects are chunked
+# What a connection, its edges and its PageInfo may hold: the planner builds them all.
+CONNECTION_PARTS = frozenset(
+    {
+        "edges",
+        "pageInfo",
+        "totalCount",
+        "cursor",
+        "node",
+        "hasNextPage",
+        "hasPreviousPage",
+        "startCursor",
+        "endCursor",
+    }
+)
 
 
 class NotPlannable(Exception):

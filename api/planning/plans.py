@@ -40,6 +40,7 @@ from strawberry.schema.schema import validate_document
 from api.errors import ApiError, classify
 from api.limits import DocumentLimits, Walker, cost_extension, parse_limited, violation
 from api.planning.planner import Bound, NotPlannable, Planner, Probe, Statement
+from api.reads import connect
 from models.columns import utc_now
 
 logger = logging.getLogger("reelgraph.plans")
@@ -117,10 +118,13 @@ class QueryPlans:
         return orjson.dumps({"data": data, "extensions": cost_extension(measure, self.limits)})
 
     async def _run(self, sql: str, parameters: tuple[Any, ...]) -> str:
-        async with self.engine.connect() as connection:
+        connection = await connect(self.engine)
+        try:
             result = await connection.exec_driver_sql(sql, parameters)
             text: str = result.scalar_one()
             return text
+        finally:
+            await connection.close()
 
     def _entry(self, query: str, operation_name: str | None) -> DocumentPlans | None:
         key = (query, operation_name)
