@@ -158,7 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     with contextlib.ExitStack() as stack:
         servers: dict[str, Server] = {}
         if targets:
-            # BASELINE serves as the reference for the variables lookups even when not driven.
+            # BASELINE's own variables (its cursors) make the reference answers: it is
+            # started even when not driven.
             serving = [n for n in dict.fromkeys([*targets, BASELINE]) if n != "ceiling"]
             print(f"== starting {', '.join(serving)}")
             for name in serving:
@@ -166,20 +167,9 @@ def main(argv: list[str] | None = None) -> int:
                 stack.callback(servers[name].stop)
             for server in servers.values():
                 server.wait_ready()
-            print("== variables of W4-W10 (cursors and node ids: each server's own)")
-            samples = load.samples()
-            (raw / "samples.json").write_text(json.dumps(dataclasses.asdict(samples), indent=1))
-            for name, server in servers.items():
-                lists = variants.build(server.target.flavour, server.graphql_url, samples)
-                for workload in WORKLOADS:
-                    if workload.varies is not None:
-                        flavour = server.target.flavour
-                        bodies[name][workload.key] = [
-                            workload.body(flavour, variables) for variables in lists[workload.key]
-                        ]
-            _check_aligned(bodies, list(servers))
-        for name, lines in bodies.items():
-            for key, requests in lines.items():
+            _add_variables(servers, bodies, raw)
+        for name in {*servers, *targets, BASELINE}:
+            for key, requests in bodies[name].items():
                 (raw / "bodies" / f"{name}-{key}.jsonl").write_bytes(b"\n".join(requests) + b"\n")
 
         print("== SQL statements per request (in-process)")
@@ -265,6 +255,21 @@ def _fixed_bodies(flavour: str, slug: str) -> dict[str, list[bytes]]:
         for workload in WORKLOADS
         if (key := workload.key) in FIXED_VARIABLES
     }
+
+
+def _add_variables(servers: dict[str, Server], bodies: Bodies, raw: Path) -> None:
+    """W4-W10's request bodies for every started server, from its own variables."""
+    print("== variables of W4-W10 (cursors and node ids: each server's own)")
+    samples = load.samples()
+    (raw / "samples.json").write_text(json.dumps(dataclasses.asdict(samples), indent=1))
+    for name, server in servers.items():
+        flavour = server.target.flavour
+        lists = variants.build(flavour, server.graphql_url, samples)
+        for workload in WORKLOADS:
+            if workload.varies is not None:
+                values = lists[workload.key]
+                bodies[name][workload.key] = [workload.body(flavour, v) for v in values]
+    _check_aligned(bodies, list(servers))
 
 
 def _check_aligned(bodies: Bodies, names: list[str]) -> None:

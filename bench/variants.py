@@ -38,7 +38,7 @@ def build(flavour: str, graphql_url: str, samples: Samples) -> dict[str, list[Js
     """The variables lists of W4-W10 (by workload key) for one target."""
     lists: dict[str, list[Json]] = {
         "slugs": [{"slug": slug} for slug in samples.slugs],
-        "cursors": _pages(flavour, graphql_url),
+        "pages": _pages(flavour, graphql_url),
         "filters": [
             {"genre": genre, "yearFrom": first, "yearTo": last}
             for genre, first, last in samples.filters

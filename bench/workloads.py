@@ -54,7 +54,7 @@ WORKLOADS = (
     Workload("w2", "W2 browse", "w2_browse.graphql"),
     Workload("w3", "W3 search", "w3_search.graphql"),
     Workload("w4", "W4 title pages (1,000 slugs)", "w1_title_page.graphql", "slugs"),
-    Workload("w5", "W5 browse pages 2-20", "w5_browse_pages.graphql", "cursors"),
+    Workload("w5", "W5 browse pages 2-20", "w5_browse_pages.graphql", "pages"),
     Workload("w6", "W6 browse by genre and years", "w6_browse_filtered.graphql", "filters"),
     Workload("w7", "W7 node", "w7_node.graphql", "node_ids"),
     Workload("w8", "W8 person page", "w8_person.graphql", "people"),
