@@ -6,7 +6,7 @@ import strawberry
 from strawberry.extensions import DisableIntrospection, SchemaExtension, ValidationCache
 from strawberry.tools import merge_types
 
-from api.limits import DocumentLimits, QueryLimits
+from api.limits import PARSE_CACHE_SIZE, DocumentLimits, QueryLimits
 from api.offers.mutations import OfferMutation
 from api.offers.queries import ProviderQuery
 from api.people.mutations import CreditMutation
@@ -33,7 +33,8 @@ def create_schema(settings: Settings | None = None) -> Schema:
     # QueryLimits parses (cached, with the token limit), so strawberry's ParserCache is
     # not listed; it checks depth, aliases and requested nodes before execution.
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
-        ValidationCache,
+        # Bounded: by default it keeps every document it has seen (client input).
+        lambda: ValidationCache(maxsize=PARSE_CACHE_SIZE),
         lambda: QueryLimits(limits),
     ]
     if not settings.introspection:

@@ -47,6 +47,7 @@ from api.limits import (
     parse_limited,
     violation,
 )
+from api.lru import LRU
 from api.planning.planner import Bound, NotPlannable, Planner, Probe, Statement
 from api.reads import connect
 from models.columns import utc_now
@@ -55,6 +56,10 @@ logger = logging.getLogger("reelgraph.plans")
 
 MAX_DOCUMENTS = 512
 MAX_PLANS_PER_DOCUMENT = 32
+# Documents are client input (up to MAX_BODY_BYTES each): the cache is bounded by their
+# size too, weighed at several times their text for the parse, the SQL and the shapes.
+PLANS_MAX_BYTES = 32_000_000
+WEIGHT_PER_CHARACTER = 8
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,13 @@ class Plan:
     statement: Statement
     names: tuple[str, ...]  # the statement's parameters, in order
     constants: dict[str, Any]
+
+
+class Unplannable:
+    """A document strawberry always answers (invalid, a mutation, introspection...)."""
+
+
+UNPLANNABLE = Unplannable()
 
 
 @dataclass
@@ -88,7 +100,9 @@ class QueryPlans:
         self.engine = engine
         self.dialect = engine.dialect
         self.limits = limits
-        self._documents: OrderedDict[tuple[str, str | None], DocumentPlans | None] = OrderedDict()
+        self._documents: LRU[tuple[str, str | None], DocumentPlans | Unplannable] = LRU(
+            max_entries=MAX_DOCUMENTS, max_bytes=PLANS_MAX_BYTES
+        )
 
     async def answer(self, query: str, operation_name: str | None, variables: Any) -> bytes | None:
         """The response body, or None when strawberry must answer."""
@@ -140,14 +154,11 @@ class QueryPlans:
 
     def _entry(self, query: str, operation_name: str | None) -> DocumentPlans | None:
         key = (query, operation_name)
-        if key in self._documents:
-            self._documents.move_to_end(key)
-            return self._documents[key]
-        entry = self._learn(query, operation_name)
-        self._documents[key] = entry
-        if len(self._documents) > MAX_DOCUMENTS:
-            self._documents.popitem(last=False)
-        return entry
+        found = self._documents.get(key)
+        if found is None:
+            found = self._learn(query, operation_name) or UNPLANNABLE
+            self._documents.put(key, found, WEIGHT_PER_CHARACTER * len(query))
+        return None if isinstance(found, Unplannable) else found
 
     def _learn(self, query: str, operation_name: str | None) -> DocumentPlans | None:
         try:
