@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
+from sqlalchemy.exc import StatementError
 from sqlalchemy.ext.asyncio import AsyncSession
 from tqdm import tqdm
 
@@ -147,8 +148,10 @@ async def import_files(
                 try:
                     async with session.begin_nested():
                         await _import_record(session, record, summary, genre_ids)
-                except MalformedRow as error:
+                except (ValueError, TypeError) as error:  # MalformedRow included
                     summary.skip(record.path, record.line, str(error))
+                except StatementError as error:
+                    summary.skip(record.path, record.line, f"refused by the database: {error.orig}")
             bar.update()
     return summary
 

@@ -230,6 +230,17 @@ async def test_a_show_that_fails_midway_leaves_nothing_behind(
     assert await _all(import_engine, select(Title.name)) == ["Stream Only"]
 
 
+async def test_a_network_in_an_unknown_time_zone_skips_its_show(
+    import_engine: AsyncEngine, tmp_path: Path
+) -> None:
+    show = dome()
+    show["network"] = {"name": "Mars TV", "country": {"code": "US", "timezone": "Mars/Olympus"}}
+    path = write(tmp_path / "mars.json", show)
+    summary = await _import(import_engine, path, write(tmp_path / "web.json", web_show()))
+    assert summary.problems == [f"{path}:1: unknown time zone 'Mars/Olympus'"]
+    assert await _all(import_engine, select(Title.name)) == ["Stream Only"]
+
+
 async def test_overlapping_airings_are_reported_not_written(
     import_engine: AsyncEngine, tmp_path: Path
 ) -> None:
