@@ -5,8 +5,11 @@ Each file is streamed line by line (no quoting: quotes are literal, `\\N` is nul
 a line with the wrong number of fields, a tab in a text, is malformed) into a
 temporary staging table in batches, and each batch is merged with a few set-based
 statements that insert what is new and update only what changed, matching rows
-by IMDb id (tt.../nm...): a second import changes nothing. On PostgreSQL a batch
-is staged with one binary COPY. A batch ends only where the title (or person)
+by IMDb id (tt.../nm...): a second import changes nothing. Rows already there are
+passed over by the unique constraints (`ON CONFLICT DO NOTHING`, on both engines),
+not by anti-joins, which PostgreSQL plans for the size a table had before the
+batch grew it (53 s instead of 0.5 s for 18,000 episodes' ids). On PostgreSQL a
+batch is staged with one binary COPY. A batch ends only where the title (or person)
 changes, and is committed whole, so a title is never left half imported.
 
 title.ratings is not read: the schema has no audience ratings.
@@ -212,17 +215,14 @@ DATASETS = (
                 SELECT s.slug, s.name, s.birth_year, s.death_year FROM imdb_people AS s
                 WHERE NOT EXISTS (SELECT 1 FROM person_external_ids AS px
                                   WHERE px.{IMDB} AND px.value = s.nconst)
-                  AND NOT EXISTS (SELECT 1 FROM people WHERE people.slug = s.slug)""",
+                ON CONFLICT DO NOTHING""",
             ),
             (
                 "none",
-                f"""INSERT INTO person_external_ids (source, value, person_id)
+                """INSERT INTO person_external_ids (source, value, person_id)
                 SELECT 'IMDB', s.nconst, people.id
                 FROM imdb_people AS s JOIN people ON people.slug = s.slug
-                WHERE NOT EXISTS (SELECT 1 FROM person_external_ids AS px
-                                  WHERE px.{IMDB} AND px.value = s.nconst)
-                  AND NOT EXISTS (SELECT 1 FROM person_external_ids AS px
-                                  WHERE px.{IMDB} AND px.person_id = people.id)""",
+                WHERE true ON CONFLICT DO NOTHING""",
             ),
         ),
         "nconst",
@@ -281,17 +281,14 @@ DATASETS = (
                 FROM imdb_titles AS s
                 WHERE NOT EXISTS (SELECT 1 FROM title_external_ids AS tx
                                   WHERE tx.{IMDB} AND tx.value = s.tconst)
-                  AND NOT EXISTS (SELECT 1 FROM titles WHERE titles.slug = s.slug)""",
+                ON CONFLICT DO NOTHING""",
             ),
             (
                 "none",
-                f"""INSERT INTO title_external_ids (source, value, title_id)
+                """INSERT INTO title_external_ids (source, value, title_id)
                 SELECT 'IMDB', s.tconst, titles.id
                 FROM imdb_titles AS s JOIN titles ON titles.slug = s.slug
-                WHERE NOT EXISTS (SELECT 1 FROM title_external_ids AS tx
-                                  WHERE tx.{IMDB} AND tx.value = s.tconst)
-                  AND NOT EXISTS (SELECT 1 FROM title_external_ids AS tx
-                                  WHERE tx.{IMDB} AND tx.title_id = titles.id)""",
+                WHERE true ON CONFLICT DO NOTHING""",
             ),
             (
                 "created",
@@ -299,16 +296,14 @@ DATASETS = (
                 SELECT DISTINCT tx.title_id, genres.id
                 FROM imdb_title_genres AS s JOIN {TITLE_OF} = s.tconst
                     JOIN genres ON genres.slug = s.genre
-                WHERE NOT EXISTS (SELECT 1 FROM title_genres AS tg
-                                  WHERE tg.title_id = tx.title_id AND tg.genre_id = genres.id)""",
+                WHERE true ON CONFLICT DO NOTHING""",
             ),
             # Episodes' names wait here for title.episode, which places them.
             (
                 "none",
                 """INSERT INTO imdb_episode_basics (tconst, name, runtime_minutes)
                 SELECT s.tconst, s.name, s.runtime_minutes FROM imdb_episode_names AS s
-                WHERE NOT EXISTS (SELECT 1 FROM imdb_episode_basics AS b
-                                  WHERE b.tconst = s.tconst)""",
+                WHERE true ON CONFLICT DO NOTHING""",
             ),
         ),
         "tconst",
@@ -324,9 +319,7 @@ DATASETS = (
                 f"""INSERT INTO seasons (title_id, number)
                 SELECT DISTINCT tx.title_id, s.season
                 FROM imdb_episodes AS s JOIN {TITLE_OF} = s.parent
-                WHERE NOT EXISTS (SELECT 1 FROM seasons
-                                  WHERE seasons.title_id = tx.title_id
-                                    AND seasons.number = s.season)""",
+                WHERE true ON CONFLICT DO NOTHING""",
             ),
             (
                 "updated",
@@ -352,11 +345,10 @@ DATASETS = (
                     LEFT JOIN imdb_episode_basics AS b ON b.tconst = s.tconst
                 WHERE NOT EXISTS (SELECT 1 FROM episode_external_ids AS ex
                                   WHERE ex.{IMDB} AND ex.value = s.tconst)
-                  AND NOT EXISTS (SELECT 1 FROM episodes AS e
-                                  WHERE e.season_id = se.id AND e.number = s.number)
                   AND NOT EXISTS (SELECT 1 FROM imdb_episodes AS d
                                   WHERE d.parent = s.parent AND d.season = s.season
-                                    AND d.number = s.number AND d.tconst < s.tconst)""",
+                                    AND d.number = s.number AND d.tconst < s.tconst)
+                ON CONFLICT DO NOTHING""",
             ),
             (
                 "none",
@@ -365,10 +357,7 @@ DATASETS = (
                 FROM imdb_episodes AS s JOIN {TITLE_OF} = s.parent
                     JOIN seasons AS se ON se.title_id = tx.title_id AND se.number = s.season
                     JOIN episodes AS e ON e.season_id = se.id AND e.number = s.number
-                WHERE NOT EXISTS (SELECT 1 FROM episode_external_ids AS ex
-                                  WHERE ex.{IMDB} AND ex.value = s.tconst)
-                  AND NOT EXISTS (SELECT 1 FROM episode_external_ids AS ex
-                                  WHERE ex.{IMDB} AND ex.episode_id = e.id)""",
+                WHERE true ON CONFLICT DO NOTHING""",
             ),
         ),
         "parent",
@@ -419,8 +408,7 @@ DATASETS = (
                     f"""INSERT INTO {table} ({owner}, person_id, role, character, position)
                     SELECT o.{owner}, px.person_id, s.role, s.character, s.position
                     FROM imdb_credits AS s JOIN {of} = s.tconst JOIN {PERSON_OF} = s.nconst
-                    WHERE NOT EXISTS (SELECT 1 FROM {table} AS c
-                                      WHERE c.{owner} = o.{owner} AND c.position = s.position)""",
+                    WHERE true ON CONFLICT DO NOTHING""",
                 ),
             )
         ),
