@@ -67,6 +67,7 @@ class Dataset:
     parse: Callable[[dict[str, str]], dict[str, list[tuple[Any, ...]]]]
     merge: tuple[tuple[str, str], ...]  # (what it counts: created/updated/none, SQL)
     group: str  # the column whose value a batch never splits
+    tables: tuple[str, ...]  # the tables the merges read and write
 
 
 def _field(row: dict[str, str], name: str) -> str | None:
@@ -226,6 +227,7 @@ DATASETS = (
             ),
         ),
         "nconst",
+        ("people", "person_external_ids"),
     ),
     Dataset(
         "title.basics",
@@ -307,6 +309,7 @@ DATASETS = (
             ),
         ),
         "tconst",
+        ("titles", "title_external_ids", "title_genres"),
     ),
     Dataset(
         "title.episode",
@@ -361,6 +364,7 @@ DATASETS = (
             ),
         ),
         "parent",
+        ("title_external_ids", "seasons", "episodes", "episode_external_ids"),
     ),
     Dataset(
         "title.akas",
@@ -377,6 +381,7 @@ DATASETS = (
             ),
         ),
         "tconst",
+        ("titles", "title_external_ids"),
     ),
     Dataset(
         "title.principals",
@@ -413,6 +418,13 @@ DATASETS = (
             )
         ),
         "tconst",
+        (
+            "credits",
+            "episode_credits",
+            "title_external_ids",
+            "episode_external_ids",
+            "person_external_ids",
+        ),
     ),
 )
 
@@ -450,11 +462,13 @@ def _find(directory: Path, name: str) -> Path | None:
     return None
 
 
+STAGING = {table: columns for dataset in DATASETS for table, columns in dataset.stage.items()}
+STAGING["imdb_episode_basics"] = ("tconst", "name", "runtime_minutes")
+
+
 async def _create_staging(connection: AsyncConnection) -> None:
-    tables = {table: columns for dataset in DATASETS for table, columns in dataset.stage.items()}
-    tables["imdb_episode_basics"] = ("tconst", "name", "runtime_minutes")
     async with connection.begin():
-        for table, columns in tables.items():
+        for table, columns in STAGING.items():
             definition = ", ".join(f"{column} {TYPES.get(column, 'TEXT')}" for column in columns)
             await connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
             await connection.execute(text(f"CREATE TEMPORARY TABLE {table} ({definition})"))
@@ -509,7 +523,7 @@ async def _import_file(
                 await _flush(connection, dataset, batch, summary)
                 batch, batches = _Batch(), batches + 1
                 if batches & (batches - 1) == 0:
-                    await _analyze(connection)
+                    await _analyze(connection, dataset)
                 bar.update(raw.tell() - bar.n)
             group = key
             try:
@@ -562,27 +576,13 @@ async def _flush(
             await connection.execute(text(f"DELETE FROM {table}"))
 
 
-# The tables the merges read and write: PostgreSQL plans them with statistics that
-# an import outgrows (a join planned for 7 rows that has 4,000 is a nested loop
-# over a whole index), so they are analysed again after batch 1, 2, 4, 8...
-MERGED_TABLES = (
-    "people",
-    "person_external_ids",
-    "titles",
-    "title_external_ids",
-    "title_genres",
-    "seasons",
-    "episodes",
-    "episode_external_ids",
-    "credits",
-    "episode_credits",
-)
-
-
-async def _analyze(connection: AsyncConnection) -> None:
+async def _analyze(connection: AsyncConnection, dataset: Dataset) -> None:
+    """PostgreSQL plans the merges with statistics that an import outgrows (a join
+    planned for 7 rows that has 4,000 is a nested loop over a whole index), so the
+    tables a dataset's merges use are analysed again after batch 1, 2, 4, 8..."""
     if connection.dialect.name == "postgresql":
         async with connection.begin():
-            await connection.execute(text(f"ANALYZE {', '.join(MERGED_TABLES)}"))
+            await connection.execute(text(f"ANALYZE {', '.join(dataset.tables)}"))
 
 
 async def _stage(
