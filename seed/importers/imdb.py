@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from tqdm import tqdm
 
@@ -487,6 +488,8 @@ KEY_COLUMNS = {"imdb_title_genres": 2, "imdb_credits": 2}
 
 @dataclass
 class _Batch:
+    first_line: int
+    last_line: int = 0
     rows: dict[str, dict[tuple[Any, ...], tuple[Any, ...]]] = field(default_factory=dict)
     size: int = 0
 
@@ -505,7 +508,7 @@ async def _import_file(
     summary: ImportSummary,
     progress: bool,
 ) -> None:
-    batch, group, batches = _Batch(), None, 0
+    batch, group, batches = _Batch(first_line=2), None, 0
     with (
         path.open("rb") as raw,
         tqdm(
@@ -520,17 +523,18 @@ async def _import_file(
             summary.read += 1
             key = row.get(dataset.group)
             if batch.size >= BATCH_ROWS and key != group:
-                await _flush(connection, dataset, batch, summary)
-                batch, batches = _Batch(), batches + 1
+                await _flush(connection, dataset, path, batch, summary)
+                batch, batches = _Batch(first_line=line_number), batches + 1
                 if batches & (batches - 1) == 0:
                     await _analyze(connection, dataset)
                 bar.update(raw.tell() - bar.n)
             group = key
+            batch.last_line = line_number
             try:
                 batch.add(dataset.parse(row))
             except MalformedRow as error:
                 summary.skip(path, line_number, str(error))
-        await _flush(connection, dataset, batch, summary)
+        await _flush(connection, dataset, path, batch, summary)
         bar.update(raw.tell() - bar.n)
 
 
@@ -557,23 +561,37 @@ def _rows(
 
 
 async def _flush(
-    connection: AsyncConnection, dataset: Dataset, batch: _Batch, summary: ImportSummary
+    connection: AsyncConnection,
+    dataset: Dataset,
+    path: Path,
+    batch: _Batch,
+    summary: ImportSummary,
 ) -> None:
+    """Merge a batch in one transaction; if the database refuses it (an episode
+    renumbered onto another's number, say), report its lines and go on."""
     if not batch.size:
         return
-    async with connection.begin():
-        for table, rows in batch.rows.items():
-            if rows:
-                await _stage(connection, table, dataset.stage[table], list(rows.values()))
-        now = utc_now()
-        for counts, statement in dataset.merge:
-            result = await connection.execute(text(statement), {"now": now})
-            if counts == "created":
-                summary.created += max(result.rowcount, 0)
-            elif counts == "updated":
-                summary.updated += max(result.rowcount, 0)
-        for table in dataset.stage:
-            await connection.execute(text(f"DELETE FROM {table}"))
+    created, updated = 0, 0
+    try:
+        async with connection.begin():
+            for table, rows in batch.rows.items():
+                if rows:
+                    await _stage(connection, table, dataset.stage[table], list(rows.values()))
+            now = utc_now()
+            for counts, statement in dataset.merge:
+                result = await connection.execute(text(statement), {"now": now})
+                if counts == "created":
+                    created += max(result.rowcount, 0)
+                elif counts == "updated":
+                    updated += max(result.rowcount, 0)
+            for table in dataset.stage:
+                await connection.execute(text(f"DELETE FROM {table}"))
+    except DBAPIError as error:
+        lines = f"{batch.first_line}-{batch.last_line}"
+        summary.skip(path, lines, f"these lines were refused by the database: {error.orig}")
+        return
+    summary.created += created
+    summary.updated += updated
 
 
 async def _analyze(connection: AsyncConnection, dataset: Dataset) -> None:
