@@ -32,17 +32,13 @@ from models.db import create_sessionmaker
 from seed.importers import tvmaze
 from seed.importers.summary import ImportSummary
 from seed.importers.text import plain_text
-from seed.load import ensure_reference_rows
 from tests.seed.tables import snapshot
 from tests.seed.tvmaze_files import dome, schedule, web_show, write
 
 
 async def _import(engine: AsyncEngine, *paths: Path) -> ImportSummary:
     summary = ImportSummary(out=io.StringIO())
-    async with create_sessionmaker(engine)() as session, session.begin():
-        await ensure_reference_rows(session)
-        await tvmaze.import_files(session, list(paths), summary, progress=False)
-    return summary
+    return await tvmaze.import_files(engine, list(paths), summary, progress=False)
 
 
 async def _one(engine: AsyncEngine, query: Any) -> Any:
