@@ -322,10 +322,19 @@ async def _episode(
         raise MalformedRow("an episode needs integer season and number")
     name = str(episode.get("name") or "").strip() or f"Episode {number}"
     air_date = _date(episode.get("airdate"))
-    season_id, outcome = await upsert(
-        session, Season, {"title_id": title_id, "number": season_number}, {}
+    season_id = await session.scalar(
+        select(Season.id).where(Season.title_id == title_id, Season.number == season_number)
     )
-    summary.count(outcome)
+    if season_id is None:
+        season_id, outcome = await upsert(
+            session,
+            Season,
+            {"title_id": title_id, "number": season_number},
+            {"premiere_date": air_date},
+        )
+        summary.count(outcome)
+    elif air_date is not None:
+        await _season_premiere(session, season_id, air_date, summary)
     values = {
         "title_id": title_id,
         "season_id": season_id,
@@ -350,8 +359,6 @@ async def _episode(
             session, Owner.EPISODE, episode_id, ExternalSource.TVMAZE, str(tvmaze_id)
         )
     )
-    if air_date is not None:
-        await _season_premiere(session, season_id, air_date, summary)
     await _image(
         session, summary, ImageKind.STILL, {"episode_id": episode_id}, episode.get("image")
     )

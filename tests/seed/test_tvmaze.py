@@ -3,6 +3,8 @@ channels and airings; a second import changes nothing."""
 
 import io
 import json
+import subprocess
+import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -271,3 +273,13 @@ def test_files_are_one_show_or_a_list_of_scheduled_episodes(tmp_path: Path) -> N
     assert [len(r.episodes) for r in tvmaze.records(show)] == [5]
     listing = write(tmp_path / "gb.json", json.loads(json.dumps(schedule())))
     assert [r.show["id"] for r in tvmaze.records(listing)] == [20, 20]
+
+
+def test_the_command_line_imports_files_and_prints_a_summary(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    files = [str(write(tmp_path / "show.json", dome())), str(tmp_path / "missing.json")]
+    command = [sys.executable, "-m", "seed", "import", "--database-url", url, "--no-progress"]
+    done = subprocess.run([*command, "tvmaze", *files], capture_output=True, text=True, check=True)
+    assert done.stdout.startswith("tvmaze: read 1, created ")
+    assert done.stdout.strip().endswith(", updated 0, skipped 1")
+    assert f"{tmp_path / 'missing.json'}:1: not TVmaze JSON" in done.stderr
