@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     db_pool_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     db_command_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # Images are stored as paths relative to this; the service serves no image bytes.
+    image_base_url: str = Field(
+        default="https://images.example.com", description="where image paths are served"
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -85,6 +89,13 @@ class Settings(BaseSettings):
         if not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("REDIS_URL must start with redis://, rediss:// or unix://")
         return value
+
+    @field_validator("image_base_url")
+    @classmethod
+    def image_base_is_http(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("IMAGE_BASE_URL must start with https:// or http://")
+        return value.rstrip("/")
 
     @model_validator(mode="after")
     def workers_share_the_cache(self) -> "Settings":

@@ -6,10 +6,9 @@ import sys
 from pathlib import Path
 
 from api.settings import get_settings
-from models.db import create_engine, create_sessionmaker
+from models.db import create_engine
 from seed.importers import imdb, tvmaze
 from seed.importers.summary import ImportSummary
-from seed.load import ensure_reference_rows
 from seed.migrations import upgrade
 
 
@@ -41,9 +40,7 @@ async def run(args: argparse.Namespace, database_url: str) -> ImportSummary:
         if args.source == "imdb":
             await imdb.import_directory(engine, args.directory, summary, progress)
         else:
-            async with create_sessionmaker(engine)() as session, session.begin():
-                await ensure_reference_rows(session)
-                await tvmaze.import_files(session, args.files, summary, progress)
+            await tvmaze.import_files(engine, args.files, summary, progress)
     finally:
         await engine.dispose()
     return summary

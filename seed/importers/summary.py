@@ -19,7 +19,7 @@ class ImportSummary:
     updated: int = 0
     skipped: int = 0
     problems: list[str] = field(default_factory=list)
-    out: TextIO = field(default=sys.stderr, repr=False)
+    out: TextIO = field(default_factory=lambda: sys.stderr, repr=False)
 
     def skip(self, path: Path | str, line: int | str, reason: str) -> None:
         """Report a malformed row as `file:line: reason` and count it skipped."""

@@ -22,7 +22,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import StatementError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from tqdm import tqdm
 
 from models import (
@@ -43,6 +44,7 @@ from models import (
     TitleKind,
     valid_time_zone,
 )
+from models.db import create_sessionmaker
 from seed.importers.store import (
     find_by_external_id,
     set_external_id,
@@ -52,7 +54,7 @@ from seed.importers.store import (
 )
 from seed.importers.summary import ImportSummary, MalformedRow
 from seed.importers.text import plain_text
-from seed.load import slugify
+from seed.load import ensure_reference_rows, slugify
 
 STATUSES = {
     "Running": SeriesStatus.RETURNING,
@@ -132,25 +134,38 @@ def _skip_space(text: str, position: int) -> int:
 
 
 async def import_files(
-    session: AsyncSession, paths: list[Path], summary: ImportSummary, progress: bool = True
+    engine: AsyncEngine, paths: list[Path], summary: ImportSummary, progress: bool = True
 ) -> ImportSummary:
-    genre_ids = dict((await session.execute(select(Genre.slug, Genre.id))).all())
-    with tqdm(total=len(paths), unit="file", desc="tvmaze", disable=not progress) as bar:
-        for path in paths:
-            try:
-                found = list(records(path))
-            except (OSError, ValueError) as error:
-                summary.skip(path, 1, f"not TVmaze JSON: {error}")
-                continue
-            for record in found:
-                summary.read += 1
-                try:
-                    async with session.begin_nested():
-                        await _import_record(session, record, summary, genre_ids)
-                except MalformedRow as error:
-                    summary.skip(record.path, record.line, str(error))
-            bar.update()
+    """Each file in a transaction of its own, each show in a savepoint within it."""
+    async with create_sessionmaker(engine)() as session:
+        async with session.begin():
+            await ensure_reference_rows(session)
+            genre_ids = dict((await session.execute(select(Genre.slug, Genre.id))).all())
+        with tqdm(total=len(paths), unit="file", desc="tvmaze", disable=not progress) as bar:
+            for path in paths:
+                async with session.begin():
+                    await _import_file(session, path, summary, genre_ids)
+                bar.update()
     return summary
+
+
+async def _import_file(
+    session: AsyncSession, path: Path, summary: ImportSummary, genre_ids: dict[str, int]
+) -> None:
+    try:
+        found = list(records(path))
+    except (OSError, ValueError) as error:
+        summary.skip(path, 1, f"not TVmaze JSON: {error}")
+        return
+    for record in found:
+        summary.read += 1
+        try:
+            async with session.begin_nested():
+                await _import_record(session, record, summary, genre_ids)
+        except (ValueError, TypeError) as error:  # MalformedRow included
+            summary.skip(record.path, record.line, str(error))
+        except StatementError as error:
+            summary.skip(record.path, record.line, f"refused by the database: {error.orig}")
 
 
 async def _import_record(
@@ -307,10 +322,19 @@ async def _episode(
         raise MalformedRow("an episode needs integer season and number")
     name = str(episode.get("name") or "").strip() or f"Episode {number}"
     air_date = _date(episode.get("airdate"))
-    season_id, outcome = await upsert(
-        session, Season, {"title_id": title_id, "number": season_number}, {}
+    season_id = await session.scalar(
+        select(Season.id).where(Season.title_id == title_id, Season.number == season_number)
     )
-    summary.count(outcome)
+    if season_id is None:
+        season_id, outcome = await upsert(
+            session,
+            Season,
+            {"title_id": title_id, "number": season_number},
+            {"premiere_date": air_date},
+        )
+        summary.count(outcome)
+    elif air_date is not None:
+        await _season_premiere(session, season_id, air_date, summary)
     values = {
         "title_id": title_id,
         "season_id": season_id,
@@ -335,8 +359,6 @@ async def _episode(
             session, Owner.EPISODE, episode_id, ExternalSource.TVMAZE, str(tvmaze_id)
         )
     )
-    if air_date is not None:
-        await _season_premiere(session, season_id, air_date, summary)
     await _image(
         session, summary, ImageKind.STILL, {"episode_id": episode_id}, episode.get("image")
     )

@@ -5,9 +5,12 @@ import itertools
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from api.settings import Settings
 from models import (
     Airing,
     Channel,
@@ -197,3 +200,10 @@ async def test_a_later_day_adds_only_its_own_airings(import_engine: AsyncEngine)
     added = set(after["airings"]) - set(before["airings"])
     last = datetime.combine(tomorrow + timedelta(days=GUIDE_DAYS_AFTER - 1), datetime.min.time())
     assert all(row[4] >= last.replace(tzinfo=UTC) for row in added)
+
+
+def test_image_paths_are_relative_to_an_http_image_base_url() -> None:
+    assert Settings().image_base_url == "https://images.example.com"
+    assert Settings(image_base_url="https://cdn.test/img/").image_base_url == "https://cdn.test/img"
+    with pytest.raises(ValidationError, match="IMAGE_BASE_URL"):
+        Settings(image_base_url="ftp://cdn.test")

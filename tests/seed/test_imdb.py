@@ -1,6 +1,7 @@
 """python -m seed import imdb: IMDb's datasets become titles, series, people and credits;
 malformed lines are reported and skipped; a second import changes nothing."""
 
+import gzip
 import io
 import subprocess
 import sys
@@ -30,7 +31,7 @@ from models.db import create_sessionmaker
 from seed.importers import imdb
 from seed.importers.summary import ImportSummary
 from tests.seed import imdb_files
-from tests.seed.imdb_files import line_of, write_datasets
+from tests.seed.imdb_files import N, line_of, write_datasets
 from tests.seed.tables import snapshot
 
 
@@ -212,3 +213,30 @@ def test_the_command_line_imports_and_prints_a_summary(tmp_path: Path) -> None:
         [*command, "imdb", str(directory)], capture_output=True, text=True, check=True
     )
     assert ", created 0, updated 0," in again.stdout
+
+
+async def test_a_batch_the_database_refuses_is_reported_and_the_rest_goes_on(
+    import_engine: AsyncEngine, tmp_path: Path
+) -> None:
+    directory = write_datasets(tmp_path / "imdb")
+    await _import(import_engine, directory)
+    before = await snapshot(import_engine)
+    # IMDb swaps two episodes' numbers: each would take the other's (season, number).
+    episodes = directory / "title.episode.tsv"
+    swapped = (
+        episodes.read_text()
+        .replace("tt0959621\ttt0903747\t1\t1", "tt0959621\ttt0903747\t1\t2")
+        .replace("tt1054724\ttt0903747\t1\t2", "tt1054724\ttt0903747\t1\t1")
+    )
+    episodes.write_text(swapped)
+    principals = directory / "title.principals.tsv.gz"
+    rows = [*imdb_files.TITLE_PRINCIPALS, ("tt0111161", "7", "nm0000001", "actor", N, N)]
+    principals.write_bytes(gzip.compress(imdb_files.tsv(rows)))
+    summary = await _import(import_engine, directory)
+    last = len(imdb_files.TITLE_EPISODE)
+    refused = [problem for problem in summary.problems if "refused" in problem]
+    assert len(refused) == 1
+    assert refused[0].startswith(f"{episodes}:2-{last}: these lines were refused by the database:")
+    after = await snapshot(import_engine)
+    assert after["episodes"] == before["episodes"]
+    assert len(after["credits"]) == len(before["credits"]) + 1  # title.principals went on

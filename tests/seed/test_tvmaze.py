@@ -3,6 +3,8 @@ channels and airings; a second import changes nothing."""
 
 import io
 import json
+import subprocess
+import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -32,17 +34,13 @@ from models.db import create_sessionmaker
 from seed.importers import tvmaze
 from seed.importers.summary import ImportSummary
 from seed.importers.text import plain_text
-from seed.load import ensure_reference_rows
 from tests.seed.tables import snapshot
 from tests.seed.tvmaze_files import dome, schedule, web_show, write
 
 
 async def _import(engine: AsyncEngine, *paths: Path) -> ImportSummary:
     summary = ImportSummary(out=io.StringIO())
-    async with create_sessionmaker(engine)() as session, session.begin():
-        await ensure_reference_rows(session)
-        await tvmaze.import_files(session, list(paths), summary, progress=False)
-    return summary
+    return await tvmaze.import_files(engine, list(paths), summary, progress=False)
 
 
 async def _one(engine: AsyncEngine, query: Any) -> Any:
@@ -230,6 +228,17 @@ async def test_a_show_that_fails_midway_leaves_nothing_behind(
     assert await _all(import_engine, select(Title.name)) == ["Stream Only"]
 
 
+async def test_a_network_in_an_unknown_time_zone_skips_its_show(
+    import_engine: AsyncEngine, tmp_path: Path
+) -> None:
+    show = dome()
+    show["network"] = {"name": "Mars TV", "country": {"code": "US", "timezone": "Mars/Olympus"}}
+    path = write(tmp_path / "mars.json", show)
+    summary = await _import(import_engine, path, write(tmp_path / "web.json", web_show()))
+    assert summary.problems == [f"{path}:1: unknown time zone 'Mars/Olympus'"]
+    assert await _all(import_engine, select(Title.name)) == ["Stream Only"]
+
+
 async def test_overlapping_airings_are_reported_not_written(
     import_engine: AsyncEngine, tmp_path: Path
 ) -> None:
@@ -264,3 +273,13 @@ def test_files_are_one_show_or_a_list_of_scheduled_episodes(tmp_path: Path) -> N
     assert [len(r.episodes) for r in tvmaze.records(show)] == [5]
     listing = write(tmp_path / "gb.json", json.loads(json.dumps(schedule())))
     assert [r.show["id"] for r in tvmaze.records(listing)] == [20, 20]
+
+
+def test_the_command_line_imports_files_and_prints_a_summary(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    files = [str(write(tmp_path / "show.json", dome())), str(tmp_path / "missing.json")]
+    command = [sys.executable, "-m", "seed", "import", "--database-url", url, "--no-progress"]
+    done = subprocess.run([*command, "tvmaze", *files], capture_output=True, text=True, check=True)
+    assert done.stdout.startswith("tvmaze: read 1, created ")
+    assert done.stdout.strip().endswith(", updated 0, skipped 1")
+    assert f"{tmp_path / 'missing.json'}:1: not TVmaze JSON" in done.stderr
