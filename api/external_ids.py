@@ -47,9 +47,7 @@ def external_ids(table: Table, owner_column: str) -> Any:
 
     sources = (ExternalSource.IMDB, ExternalSource.TMDB, ExternalSource.TVMAZE)
     readers = [value(source) for source in (*sources, ExternalSource.WIKIDATA)]
-    return planned(
-        Value(lambda row, _args: tuple(read(row) for read in readers), _external_ids)
-    )
+    return planned(Value(lambda row, _args: tuple(read(row) for read in readers), _external_ids))
 
 
 def checked_id(owner: Owner) -> Any:

@@ -253,7 +253,9 @@ async def _many(definition: Many, root: Loaded | None, info: Any, args: Args) ->
         if limit is not None:  # the first `limit` rows of each parent
             rank = func.row_number().over(partition_by=parent.c.id, order_by=order)
             ranked = stmt.add_columns(rank.label("rank")).subquery()
-            stmt = select(*(c for c in ranked.c if c.key != "rank")).where(ranked.c["rank"] <= limit)
+            stmt = select(*(c for c in ranked.c if c.key != "rank")).where(
+                ranked.c["rank"] <= limit
+            )
             order_by = [ranked.c.parent_id, ranked.c["rank"]]
         else:
             order_by = [parent.c.id, *order]

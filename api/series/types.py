@@ -43,9 +43,7 @@ def _blurb(text: str | None) -> Blurb | None:
 
 def _episode_count(season: Row, _args: Any) -> Any:
     episode = EPISODES.alias()
-    return (
-        select(func.count()).where(episode.c.season_id == season.c.id).scalar_subquery()
-    )
+    return select(func.count()).where(episode.c.season_id == season.c.id).scalar_subquery()
 
 
 def _season_number(episode: Row, _args: Any) -> Any:

@@ -3,8 +3,8 @@
 from datetime import date
 from typing import Any, Self
 
-import strawberry
 import sqlalchemy as sa
+import strawberry
 from sqlalchemy import case, exists, func, select
 
 from api.blurb import Blurb
@@ -236,8 +236,9 @@ class Title(Node):
     next_episode: Episode | None = planned(
         One(
             lambda _: Episode,
-            lambda title, episode, args: (episode.c.title_id == title.c.id)
-            & (episode.c.air_date >= _today(args)),
+            lambda title, episode, args: (
+                (episode.c.title_id == title.c.id) & (episode.c.air_date >= _today(args))
+            ),
             (
                 SortKey(lambda episode: episode.c.air_date),
                 SortKey(lambda episode: episode.c.number),

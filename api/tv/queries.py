@@ -39,9 +39,7 @@ def _bound(index: int) -> Any:
 
 def _scheduled(_: Row | None, airing: Row, args: Args) -> Any:
     day = ("day", "time_zone")
-    channels = select(CHANNELS.c.id).where(
-        CHANNELS.c.region == args.param("region", parse_region)
-    )
+    channels = select(CHANNELS.c.id).where(CHANNELS.c.region == args.param("region", parse_region))
     if args.shape("channels", lambda chosen: chosen is not None):
         channels = channels.where(args.among(CHANNELS.c.slug, "channels", list))
     return (

@@ -19,8 +19,11 @@ from seed.load import utc_today
 from tests.helpers import GraphQL, data, error_codes
 
 REGION = "NZ"
-ZONES = {"zz-a-east": "America/New_York", "zz-b-east": "America/New_York",
-         "zz-london": "Europe/London"}  # fmt: skip
+ZONES = {
+    "zz-a-east": "America/New_York",
+    "zz-b-east": "America/New_York",
+    "zz-london": "Europe/London",
+}
 # (channel, start in UTC, minutes): each named by its start.
 AIRINGS = [
     ("zz-a-east", "2026-03-08T04:59", 1),
@@ -92,8 +95,11 @@ def _listed(body: dict[str, Any]) -> list[tuple[str, str]]:
         (
             "2026-03-08",
             "America/New_York",
-            [("2026-03-08T05:00", "zz-a-east"), ("2026-03-08T05:00", "zz-b-east"),
-             ("2026-03-09T03:30", "zz-a-east")],
+            [
+                ("2026-03-08T05:00", "zz-a-east"),
+                ("2026-03-08T05:00", "zz-b-east"),
+                ("2026-03-09T03:30", "zz-a-east"),
+            ],
         ),
         # New York falls back: a 25-hour day, 04:00Z to 05:00Z.
         (
@@ -116,9 +122,12 @@ def _listed(body: dict[str, Any]) -> list[tuple[str, str]]:
         # The New York day before spring: 05:00Z to 05:00Z, so 04:59Z is its last minute.
         ("2026-03-07", "America/New_York", [("2026-03-08T04:59", "zz-a-east")]),
         # The same instants seen from London: 03:30Z on 9 March is that London day.
-        ("2026-03-09", "Europe/London",
-         [("2026-03-09T03:30", "zz-a-east"), ("2026-03-09T04:00", "zz-b-east")]),
-    ],  # fmt: skip
+        (
+            "2026-03-09",
+            "Europe/London",
+            [("2026-03-09T03:30", "zz-a-east"), ("2026-03-09T04:00", "zz-b-east")],
+        ),
+    ],
 )
 async def test_schedule_lists_airings_starting_on_the_local_day_across_clock_changes(
     graphql: GraphQL, guide: dict[str, int], day: str, zone: str, expected: list[tuple[str, str]]
@@ -132,8 +141,12 @@ async def test_schedule_lists_airings_starting_on_the_local_day_across_clock_cha
 async def test_schedule_pages_follow_start_then_channel_slug(
     graphql: GraphQL, guide: dict[str, int]
 ) -> None:
-    variables: dict[str, Any] = {"region": REGION, "day": "2026-03-08",
-                                 "zone": "America/New_York", "first": 1}  # fmt: skip
+    variables: dict[str, Any] = {
+        "region": REGION,
+        "day": "2026-03-08",
+        "zone": "America/New_York",
+        "first": 1,
+    }
     seen = []
     for _ in range(3):
         page = data(await graphql(SCHEDULE, variables))["schedule"]
@@ -146,16 +159,22 @@ async def test_schedule_pages_follow_start_then_channel_slug(
 async def test_schedule_of_some_channels_leaves_out_the_others(
     graphql: GraphQL, guide: dict[str, int]
 ) -> None:
-    variables = {"region": REGION, "day": "2026-03-08", "zone": "America/New_York",
-                 "channels": ["zz-b-east", "reel-one-east"]}  # fmt: skip
+    variables = {
+        "region": REGION,
+        "day": "2026-03-08",
+        "zone": "America/New_York",
+        "channels": ["zz-b-east", "reel-one-east"],
+    }
     assert _listed(await graphql(SCHEDULE, variables)) == [("2026-03-08T05:00", "zz-b-east")]
 
 
 async def test_schedule_of_a_region_without_channels_is_empty(graphql: GraphQL) -> None:
     body = await graphql(SCHEDULE, {"region": "IS", "day": "2026-03-08", "zone": "UTC"})
     assert data(body)["schedule"] == {
-        "totalCount": 0, "pageInfo": {"hasNextPage": False, "endCursor": None}, "edges": []
-    }  # fmt: skip
+        "totalCount": 0,
+        "pageInfo": {"hasNextPage": False, "endCursor": None},
+        "edges": [],
+    }
 
 
 @pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "", "../../etc/passwd", "EST5EDT,M3"])
@@ -214,9 +233,13 @@ async def test_channels_of_a_region_by_name_and_a_channel_by_slug(
     answer = data(body)
     assert [channel["slug"] for channel in answer["channels"]] == list(ZONES)
     assert answer["channels"][2] == {
-        "id": encode_id("Channel", guide["zz-london"]), "slug": "zz-london",
-        "name": "Test zz-london", "region": "NZ", "timeZone": "Europe/London", "logo": None,
-    }  # fmt: skip
+        "id": encode_id("Channel", guide["zz-london"]),
+        "slug": "zz-london",
+        "name": "Test zz-london",
+        "region": "NZ",
+        "timeZone": "Europe/London",
+        "logo": None,
+    }
     assert answer["channel"] == {"id": encode_id("Channel", guide["zz-london"])}
     assert answer["missing"] is None
 
@@ -236,11 +259,16 @@ async def test_airings_are_nodes_with_their_channel_title_and_episode(
     )["schedule"]
     airing = data(await graphql(query, {"id": schedule["edges"][0]["node"]["id"]}))["node"]
     assert airing == {
-        "__typename": "Airing", "startsAt": "2026-10-25T23:30:00+00:00",
-        "endsAt": "2026-10-26T00:00:00+00:00", "isLive": False, "isNew": False,
-        "isPremiere": False, "channel": {"slug": "zz-london"},
-        "title": {"slug": "refusenik-2007"}, "episode": None,
-    }  # fmt: skip
+        "__typename": "Airing",
+        "startsAt": "2026-10-25T23:30:00+00:00",
+        "endsAt": "2026-10-26T00:00:00+00:00",
+        "isLive": False,
+        "isNew": False,
+        "isPremiere": False,
+        "channel": {"slug": "zz-london"},
+        "title": {"slug": "refusenik-2007"},
+        "episode": None,
+    }
 
 
 def test_a_local_date_is_the_date_in_the_channels_zone() -> None:
