@@ -103,20 +103,22 @@ class Bound:
         self.schema = schema
         self.variables = variables
         self.now = now
-        self._arguments: dict[int, dict[str, Any]] = {}
+        # By id(site), holding the site: a freed site's id could be another's.
+        self._arguments: dict[int, tuple[Site, dict[str, Any]]] = {}
 
     def arguments(self, site: Site) -> dict[str, Any]:
         """The field's arguments as its resolver gets them (Python names and types)."""
-        found = self._arguments.get(id(site))
-        if found is None:
-            raw = get_argument_values(site.field, site.node, self.variables)
-            found = convert_arguments(
-                raw,
-                site.strawberry.arguments,
-                self.schema.schema_converter.scalar_registry,
-                self.schema.config,
-            )
-            self._arguments[id(site)] = found
+        cached = self._arguments.get(id(site))
+        if cached is not None:
+            return cached[1]
+        raw = get_argument_values(site.field, site.node, self.variables)
+        found: dict[str, Any] = convert_arguments(
+            raw,
+            site.strawberry.arguments,
+            self.schema.schema_converter.scalar_registry,
+            self.schema.config,
+        )
+        self._arguments[id(site)] = (site, found)
         return found
 
 

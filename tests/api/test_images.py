@@ -113,3 +113,17 @@ async def test_a_titles_images_by_kind_position_first_and_its_poster_is_the_firs
 async def test_images_first_outside_0_to_100_is_refused(graphql: GraphQL) -> None:
     body = await graphql('{ title(slug: "i-love-lucy-1951") { images(first: 101) { url } } }')
     assert error_codes(body) == ["BAD_USER_INPUT"]
+
+
+async def test_an_argument_is_read_from_its_own_field_when_a_sibling_has_none(
+    graphql: GraphQL, logo: None
+) -> None:
+    """Regression: the planner cached each field's arguments by the id() of a
+    short-lived object; once `url` (no arguments) was freed, `url(width:)` planned
+    next could get its id, and with it no width (the original instead of a rendition)."""
+    for attempt in range(20):  # each a new document, planned afresh
+        query = f"""{{ channel(slug: "zz-images") {{ logo {{
+          plain{attempt}: url sized: url(width: 101) }} }} }}"""
+        logo_urls = data(await graphql(query))["channel"]["logo"]
+        assert logo_urls[f"plain{attempt}"].endswith("test/logo.png")
+        assert logo_urls["sized"].endswith("test/300.png"), attempt
