@@ -256,7 +256,7 @@ async def _many(definition: Many, root: Loaded | None, info: Any, args: Args) ->
             stmt = select(*(c for c in ranked.c if c.key != "rank")).where(
                 ranked.c["rank"] <= limit
             )
-            order_by = [ranked.c.parent_id, ranked.c["rank"]]
+            order_by: list[Any] = [ranked.c.parent_id, ranked.c["rank"]]
         else:
             order_by = [parent.c.id, *order]
         found: dict[int, list[Loaded]] = defaultdict(list)
