@@ -1,5 +1,6 @@
 """Images: a URL per width from the stored renditions, a title's images and poster."""
 
+import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -127,3 +128,29 @@ async def test_an_argument_is_read_from_its_own_field_when_a_sibling_has_none(
         logo_urls = data(await graphql(query))["channel"]["logo"]
         assert logo_urls[f"plain{attempt}"].endswith("test/logo.png")
         assert logo_urls["sized"].endswith("test/300.png"), attempt
+
+
+async def test_the_first_image_of_a_kind_is_the_lowest_position_on_both_paths(
+    client: httpx.AsyncClient,
+    reference_client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as session, session.begin():
+        channel = Channel(slug="zz-two-logos", name="Two logos", region="FJ", time_zone="UTC")
+        session.add(channel)
+        await session.flush()
+        for position in (2, 0, 1):  # inserted out of order: ids do not follow positions
+            session.add(
+                Image(
+                    kind=ImageKind.LOGO,
+                    channel_id=channel.id,
+                    width=10,
+                    height=10,
+                    path=f"test/two-{position}.png",
+                    position=position,
+                )
+            )
+    query = '{ channel(slug: "zz-two-logos") { logo { url } } }'
+    for path in (client, reference_client):
+        body = (await path.post("/graphql", json={"query": query})).json()
+        assert data(body)["channel"]["logo"]["url"].endswith("test/two-0.png")

@@ -223,6 +223,14 @@ DOCUMENTS += [
     for slug, n in (("reel-one-east", 4), ("eiga-classic", None), ("no-such-channel", 1))
 ]
 DOCUMENTS += [
+    (
+        """{ titles(first: 30, filter: {kind: SERIES}) { edges { node { slug
+          images(first: 1) { kind url } two: images(first: 2, kinds: [POSTER, BACKDROP]) { url }
+          seasons { number poster { url } } } } } }""",
+        {},
+    )
+]
+DOCUMENTS += [
     (SEASON_NODE, {"id": encode_id(kind, pk)})
     for kind, pk in (("Season", 1), ("Episode", 2), ("Channel", 3), ("Airing", 4), ("Season", 0))
 ]
