@@ -119,9 +119,11 @@ def _episode(title: Row, episode: Row, args: Args) -> Any:
 
 
 def _today(args: Args) -> Any:
-    """The request's date in UTC."""
+    """The request's date in UTC (on PostgreSQL whatever the session's TimeZone)."""
     now = args.now()
-    return sa.cast(now, sa.Date) if args.dialect == "postgresql" else func.date(now)
+    if args.dialect == "postgresql":
+        return sa.cast(func.timezone("UTC", now), sa.Date)
+    return func.date(now)
 
 
 def _upcoming(title: Row, airing: Row, args: Args) -> Any:
