@@ -1,5 +1,6 @@
 """Engines and sessions for SQLite (embedded default) and PostgreSQL."""
 
+import sys
 from typing import Any
 
 from sqlalchemy import event
@@ -11,6 +12,26 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def _use_bundled_sqlite() -> None:
+    """Where pysqlite3-binary is installed (Linux x86-64), every `sqlite3` user in the
+    process gets the SQLite it bundles (3.5x) instead of the system's (3.40 on Debian
+    12): planned statements nest a subquery per list, and older parsers overflow at
+    about four lists deep. One library for the whole process, never two: two copies
+    of SQLite in one process do not see each other's file locks."""
+    try:
+        from pysqlite3 import dbapi2  # type: ignore[import-untyped,import-not-found,unused-ignore]
+    except ImportError:
+        return
+    sys.modules["sqlite3"] = dbapi2
+    sys.modules["sqlite3.dbapi2"] = dbapi2
+    aiosqlite_core = sys.modules.get("aiosqlite.core")
+    if aiosqlite_core is not None:  # imported before us: it must connect through it too
+        aiosqlite_core.sqlite3 = dbapi2  # type: ignore[attr-defined]
+
+
+_use_bundled_sqlite()
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:

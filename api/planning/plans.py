@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 from graphql import (
+    ArgumentNode,
     DirectiveNode,
     DocumentNode,
     FieldNode,
@@ -38,7 +39,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.schema.schema import validate_document
 
 from api.errors import ApiError, classify
-from api.limits import DocumentLimits, Walker, cost_extension, parse_limited, violation
+from api.limits import (
+    DocumentLimits,
+    Measure,
+    Walker,
+    cost_extension,
+    parse_limited,
+    violation,
+)
 from api.planning.planner import Bound, NotPlannable, Planner, Probe, Statement
 from api.reads import connect
 from models.columns import utc_now
@@ -63,6 +71,8 @@ class DocumentPlans:
     operation: OperationDefinitionNode
     fragments: dict[str, FragmentDetails]
     probes: dict[Hashable, Probe] = field(default_factory=dict)
+    # The cost limits' measure, when no page size comes from a variable (else per request)
+    measure: Measure | None = None
     # None: this shape is left to strawberry (too deep for SQLite's parser)
     plans: OrderedDict[tuple[Hashable, ...], "Plan | None"] = field(default_factory=OrderedDict)
 
@@ -91,7 +101,9 @@ class QueryPlans:
         if isinstance(coerced, list):
             return None
         bound = Bound(self.schema, coerced, utc_now())
-        measure = Walker(self.schema._schema, entry.document, entry.operation, variables).measure()
+        measure = entry.measure or (
+            Walker(self.schema._schema, entry.document, entry.operation, variables).measure()
+        )
         if violation(measure, self.limits) is not None:
             return None
         try:
@@ -152,7 +164,10 @@ class QueryPlans:
             for definition in document.definitions
             if isinstance(definition, FragmentDefinitionNode)
         }
-        return DocumentPlans(document, operation, fragments, _directive_probes(document))
+        entry = DocumentPlans(document, operation, fragments, _directive_probes(document))
+        if not _page_size_from_variable(document):
+            entry.measure = Walker(self.schema._schema, document, operation, {}).measure()
+        return entry
 
     def _plan(self, entry: DocumentPlans, bound: Bound) -> Plan | None:
         signature = entry.signature(bound)
@@ -222,6 +237,20 @@ def _too_deep_for_sqlite(error: Exception) -> bool:
 
 def _is_enum(value: Any) -> bool:
     return isinstance(value, enum.Enum)
+
+
+def _page_size_from_variable(document: DocumentNode) -> bool:
+    finder = _VariablePageSize()
+    visit(document, finder)
+    return finder.found
+
+
+class _VariablePageSize(Visitor):
+    found = False
+
+    def enter_argument(self, node: ArgumentNode, *_: Any) -> None:
+        if node.name.value == "first" and isinstance(node.value, VariableNode):
+            self.found = True
 
 
 def _directive_probes(document: DocumentNode) -> dict[Hashable, Probe]:

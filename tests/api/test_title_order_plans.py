@@ -83,7 +83,6 @@ async def test_first_page_of_a_released_order_reads_its_index_without_sorting(
             assert scan["Scan Direction"] == "Forward"
         else:
             details = await _sqlite_plan(connection, sql)
-            assert [d for d in details if d.startswith("SCAN titles_1 ")] == [
-                f"SCAN titles_1 USING INDEX {INDEX_OF[order]}"
-            ], details
+            (scan,) = [d for d in details if d.startswith("SCAN titles_1 ")]
+            assert scan.endswith(f"INDEX {INDEX_OF[order]}"), details  # COVERING or not
             assert not [d for d in details if "TEMP B-TREE" in d], details

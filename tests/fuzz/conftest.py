@@ -11,29 +11,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from api.keys import create_key
 from models import ApiKeyRole
 from models.db import create_engine, create_sessionmaker
 from seed.load import curated_entries, load_entries
 from seed.migrations import upgrade
-
-FUZZ_POSTGRES_DB = "reelgraph_fuzz"
+from tests.databases import create_database, drop_database, per_run_url, postgres_test_url
 
 
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-async def _recreate_postgres_database(admin_url: str) -> None:
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f"DROP DATABASE IF EXISTS {FUZZ_POSTGRES_DB} WITH (FORCE)"))
-        await connection.execute(text(f"CREATE DATABASE {FUZZ_POSTGRES_DB}"))
-    await admin.dispose()
 
 
 async def _seed(url: str) -> str:
@@ -48,14 +38,12 @@ async def _seed(url: str) -> str:
 @pytest.fixture(scope="session")
 def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """(GraphQL URL, editor key) of a server with a freshly seeded database of its own."""
-    main_url = os.environ.get("TEST_DATABASE_URL")
-    admin_url = main_url if main_url and main_url.startswith("postgresql") else None
-    if admin_url:
-        url = admin_url.rsplit("/", 1)[0] + f"/{FUZZ_POSTGRES_DB}"
+    main_url = postgres_test_url()
+    if main_url:
+        url = per_run_url(main_url, "fuzz")
+        asyncio.run(create_database(url))
     else:
         url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}"
-    if admin_url:
-        asyncio.run(_recreate_postgres_database(admin_url))
     upgrade(url)
     key = asyncio.run(_seed(url))
     port = _free_port()
@@ -86,3 +74,5 @@ def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     finally:
         server.terminate()
         server.wait(timeout=10)
+        if main_url:
+            asyncio.run(drop_database(url))

@@ -11,7 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Column, inspect, make_url, text
+from sqlalchemy import Column, inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.schema import CreateIndex
@@ -19,6 +19,7 @@ from sqlalchemy.schema import CreateIndex
 import models
 from models.db import create_engine
 from seed.migrations import MIGRATIONS_DIR, include_object, upgrade
+from tests.databases import create_database, drop_database, per_run_url
 
 # Indexes on expressions (e.g. `year IS NULL`), not just columns, in the models.
 EXPRESSION_INDEXES = {
@@ -110,31 +111,22 @@ def test_migrations_go_down_to_the_first_and_up_again(database_url: str, tmp_pat
         asyncio.run(_drop(scratch))
 
 
-SCRATCH_DATABASE = "reelgraph_migrations_scratch"
-
-
 def _scratch_url(database_url: str, tmp_path: Path) -> str:
+    """A database of this run's own (SQLite: a file) to migrate up and down."""
     if database_url.startswith("sqlite"):
         return f"sqlite+aiosqlite:///{tmp_path / 'scratch.db'}"
-    return str(make_url(database_url).set(database=SCRATCH_DATABASE).render_as_string(False))
+    return per_run_url(database_url, "scratch")
 
 
-async def _on_server(database_url: str, statement: str) -> None:
-    if database_url.startswith("postgresql"):
-        server = make_url(database_url).set(database="postgres")
-        engine = create_engine(server.render_as_string(False), isolation_level="AUTOCOMMIT")
-        async with engine.connect() as connection:
-            await connection.execute(text(statement))
-        await engine.dispose()
+async def _recreate(url: str) -> None:
+    if url.startswith("postgresql"):
+        await drop_database(url)
+        await create_database(url)
 
 
-async def _recreate(database_url: str) -> None:
-    await _drop(database_url)
-    await _on_server(database_url, f"CREATE DATABASE {SCRATCH_DATABASE}")
-
-
-async def _drop(database_url: str) -> None:
-    await _on_server(database_url, f"DROP DATABASE IF EXISTS {SCRATCH_DATABASE}")
+async def _drop(url: str) -> None:
+    if url.startswith("postgresql"):
+        await drop_database(url)
 
 
 # Every index, and every table's columns, as the database lists them.
