@@ -12,13 +12,19 @@ from api.planning.declare import NO_DEFAULT, planned
 from api.planning.fields import Args, One
 from api.planning.pages import Row
 from api.reviews.types import Review
+from api.series.types import Episode, Season
 from api.titles.types import Title
+from api.tv.types import Airing, Channel
 
 NODE_TYPES: dict[str, type] = {
     "Title": Title,
     "Person": Person,
     "Review": Review,
     "Provider": Provider,
+    "Season": Season,
+    "Episode": Episode,
+    "Channel": Channel,
+    "Airing": Airing,
 }
 
 

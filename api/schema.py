@@ -16,6 +16,7 @@ from api.reviews.mutations import ReviewMutation
 from api.settings import Settings, get_settings
 from api.titles.mutations import TitleMutation
 from api.titles.queries import TitleQuery
+from api.tv.queries import GuideQuery
 
 
 class Schema(strawberry.Schema):
@@ -23,7 +24,7 @@ class Schema(strawberry.Schema):
         """Logging is left to `api.errors.classify`, which knows which errors are expected."""
 
 
-Query = merge_types("Query", (NodeQuery, TitleQuery, PersonQuery, ProviderQuery))
+Query = merge_types("Query", (NodeQuery, TitleQuery, PersonQuery, ProviderQuery, GuideQuery))
 Mutation = merge_types("Mutation", (TitleMutation, ReviewMutation, CreditMutation, OfferMutation))
 
 

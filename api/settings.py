@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     # Answer read queries by plan, one SQL statement each (api/planning/); false: every
     # query runs through strawberry's reference resolvers.
     compiled_queries: bool = True
+    # Image URLs are this prefix and an image's stored path (models/images.py).
+    image_base_url: str = Field(
+        default="https://images.reelgraph.invalid/", pattern=r"^https?://[^\s]+/$"
+    )
     # Persisted queries (api/persisted_queries.py): the safelist, and whether only it runs.
     persisted_queries_file: Path | None = None
     persisted_queries_only: bool = False

@@ -25,7 +25,7 @@ from models.titles import (
     TitleKind,
     TitleLanguage,
 )
-from models.tv import Airing, Channel, valid_time_zone
+from models.tv import Airing, Channel, local_date, valid_time_zone
 
 metadata = SQLModel.metadata
 
@@ -62,6 +62,7 @@ __all__ = [
     "TitleLanguage",
     "VideoQuality",
     "check_external_id",
+    "local_date",
     "metadata",
     "valid_time_zone",
 ]

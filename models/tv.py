@@ -1,6 +1,6 @@
 """TV channels and their airings (the TV guide)."""
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
@@ -9,6 +9,11 @@ from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
 from models.columns import UTCDateTime
+
+
+def local_date(starts_at: datetime, zone: str) -> date:
+    """The date `starts_at` falls on in the IANA zone (an airing's `local_date`)."""
+    return starts_at.astimezone(ZoneInfo(zone)).date()
 
 
 def valid_time_zone(name: str) -> str:
@@ -65,6 +70,8 @@ class Airing(SQLModel, table=True):
         sa.Index("ix_airings_channel_starts", "channel_id", "starts_at"),
         # A title's upcoming airings.
         sa.Index("ix_airings_title_starts", "title_id", "starts_at"),
+        # A channel's schedule of one of its local days.
+        sa.Index("ix_airings_channel_local_date", "channel_id", "local_date"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -85,3 +92,6 @@ class Airing(SQLModel, table=True):
     is_live: bool = Field(default=False)
     is_new: bool = Field(default=False)
     is_premiere: bool = Field(default=False)
+    # The date `starts_at` falls on in the channel's time zone (`local_date`), written
+    # with the airing: SQLite cannot convert time zones when it reads.
+    local_date: date | None = None

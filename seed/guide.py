@@ -335,6 +335,7 @@ def _day_schedule(
             "is_live": False,
             "is_new": False,
             "is_premiere": False,
+            "local_date": at.astimezone(zone).date(),
         }
         if program.episodes:
             episode_id, number = rng.choice(program.episodes)

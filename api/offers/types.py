@@ -6,11 +6,12 @@ from typing import Self
 
 import strawberry
 
+from api.images.types import Image, image_of
 from api.node import Node
 from api.planning.declare import column, entity, loaded, node_id, planned
 from api.planning.fields import One, Value
 from api.response_cache import TITLE
-from models import Monetization, VideoQuality
+from models import ImageKind, Monetization, VideoQuality
 from models import Offer as OfferRow
 from models import Provider as ProviderRow
 
@@ -27,6 +28,7 @@ class Provider(Node):
     id: strawberry.ID = node_id("Provider")
     slug: str = column("slug")
     name: str = column("name")
+    logo: Image | None = image_of("provider_id", ImageKind.LOGO)
 
     @classmethod
     def from_row(cls, row: ProviderRow) -> Self:

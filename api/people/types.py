@@ -6,13 +6,15 @@ import strawberry
 from sqlalchemy import select
 
 from api.connection import Connection
+from api.external_ids import ExternalIds, external_ids
+from api.images.types import Image, image_of
 from api.node import Node
 from api.planning.declare import NO_DEFAULT, column, entity, loaded, node_id, planned
 from api.planning.fields import Keyset, One, Paged
 from api.planning.pages import Ordering, SortKey
 from api.response_cache import PERSON, TITLE
 from models import Credit as CreditRow
-from models import CreditRole
+from models import CreditRole, ImageKind, PersonExternalId
 from models import Person as PersonRow
 from models import Title as TitleRow
 
@@ -25,6 +27,7 @@ LazyTitle = Annotated["Title", strawberry.lazy("api.titles.types")]
 
 PEOPLE = PersonRow.__table__  # type: ignore[attr-defined]
 CREDITS = CreditRow.__table__  # type: ignore[attr-defined]
+PERSON_EXTERNAL_IDS = PersonExternalId.__table__  # type: ignore[attr-defined]
 TITLES = TitleRow.__table__  # type: ignore[attr-defined]
 
 BILLING_ORDER = Ordering(
@@ -59,6 +62,10 @@ class Person(Node):
     id: strawberry.ID = node_id("Person")
     slug: str = column("slug")
     name: str = column("name")
+    photo: Image | None = image_of("person_id", ImageKind.PHOTO)
+    external_ids: ExternalIds = external_ids(PERSON_EXTERNAL_IDS, "person_id")
+    birth_year: int | None = column("birth_year")
+    death_year: int | None = column("death_year")
     credits: Connection["Credit"] = planned(
         Paged(
             lambda _: Credit,

@@ -24,13 +24,24 @@ def same(value: Any) -> Any:
     return value
 
 
+Names = str | tuple[str, ...]
+
+
+def pick(values: dict[str, Any], name: Names) -> Any:
+    """An argument's value, or the tuple of several arguments' values."""
+    if isinstance(name, tuple):
+        return tuple(values.get(each) for each in name)
+    return values.get(name)
+
+
 class Args(Protocol):
     """A field's arguments (by Python name) as SQL."""
 
     def param(
-        self, name: str, convert: Callable[[Any], Any] = same, type_: Any = None
+        self, name: Names, convert: Callable[[Any], Any] = same, type_: Any = None
     ) -> ColumnElement[Any]:
-        """A bind parameter: `convert` (which may refuse bad input) of the argument."""
+        """A bind parameter: `convert` (which may refuse bad input) of the argument, or
+        of the tuple of the arguments when `name` is a tuple of names."""
         ...
 
     def among(
@@ -81,19 +92,23 @@ class Value:
 
 @dataclass(frozen=True)
 class One:
-    """The row of `target` matching `where` (null when none); `parent` is None at the root."""
+    """The row of `target` matching `where` (null when none), the first in `order` when
+    several match; `parent` is None at the root."""
 
     target: Target
     where: Callable[[Row, Row, Args], ColumnElement[bool]]
+    order: Sequence[SortKey] = ()
 
 
 @dataclass(frozen=True)
 class Many:
-    """Every row of `target` matching `where`, in `order`."""
+    """Every row of `target` matching `where`, in `order`; the first `limit` of them
+    when it is given (a bind parameter made from the arguments)."""
 
     target: Target
     where: Callable[[Row, Row, Args], ColumnElement[bool]]
     order: Sequence[SortKey]
+    limit: Callable[[Args], ColumnElement[int]] | None = None
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,18 @@ from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 
-from api.planning.fields import PLAN, Many, One, Paged, Scalars, Value, entity_of, same
+from api.planning.fields import (
+    PLAN,
+    Many,
+    Names,
+    One,
+    Paged,
+    Scalars,
+    Value,
+    entity_of,
+    pick,
+    same,
+)
 from api.planning.pages import Row, SortKey, encode_cursor, sort_clauses, validate_first
 from api.response_cache import LISTS, depends_on
 from models.columns import UTCDateTime
@@ -92,20 +103,22 @@ class Bound:
         self.schema = schema
         self.variables = variables
         self.now = now
-        self._arguments: dict[int, dict[str, Any]] = {}
+        # By id(site), holding the site: a freed site's id could be another's.
+        self._arguments: dict[int, tuple[Site, dict[str, Any]]] = {}
 
     def arguments(self, site: Site) -> dict[str, Any]:
         """The field's arguments as its resolver gets them (Python names and types)."""
-        found = self._arguments.get(id(site))
-        if found is None:
-            raw = get_argument_values(site.field, site.node, self.variables)
-            found = convert_arguments(
-                raw,
-                site.strawberry.arguments,
-                self.schema.schema_converter.scalar_registry,
-                self.schema.config,
-            )
-            self._arguments[id(site)] = found
+        cached = self._arguments.get(id(site))
+        if cached is not None:
+            return cached[1]
+        raw = get_argument_values(site.field, site.node, self.variables)
+        found: dict[str, Any] = convert_arguments(
+            raw,
+            site.strawberry.arguments,
+            self.schema.schema_converter.scalar_registry,
+            self.schema.config,
+        )
+        self._arguments[id(site)] = (site, found)
         return found
 
 
@@ -205,10 +218,10 @@ class PlanArgs:
         self.dialect = planner.dialect
 
     def param(
-        self, name: str, convert: Callable[[Any], Any] = same, type_: Any = None
+        self, name: Names, convert: Callable[[Any], Any] = same, type_: Any = None
     ) -> ColumnElement[Any]:
         site = self.site
-        return self.planner.param(lambda bound: convert(bound.arguments(site).get(name)), type_)
+        return self.planner.param(lambda bound: convert(pick(bound.arguments(site), name)), type_)
 
     def among(
         self, column: ColumnElement[Any], name: str, convert: Callable[[Any], Sequence[Any]]
@@ -462,8 +475,13 @@ class Planner:
             return null(), lambda _value, _bound: _missing(at_root)
         row = self.alias(entity.table)
         value, shape = self._entity_object(cls, entity, row, details)
+        order = sort_clauses([(key, key.column(row)) for key in definition.order])
         subquery = (
-            select(value).select_from(row).where(definition.where(parent, row, args)).limit(1)
+            select(value)
+            .select_from(row)
+            .where(definition.where(parent, row, args))
+            .order_by(*order)
+            .limit(1)
         )
 
         def shape_one(found: Any, bound: Bound) -> Any:
@@ -482,13 +500,15 @@ class Planner:
         cls, entity = self._target(definition, args)
         row = self.alias(entity.table)
         keys = [(key, key.column(row)) for key in definition.order]
-        rows = (
+        chosen = (
             select(row, *_labels(keys))
             .where(definition.where(parent, row, args))
             .order_by(*sort_clauses(keys))
             .correlate(*_outer(parent))
-            .subquery(f"{row.name}_rows")
         )
+        if definition.limit is not None:
+            chosen = chosen.limit(definition.limit(args))
+        rows = chosen.subquery(f"{row.name}_rows")
         value, shape = self._entity_object(cls, entity, rows, details)
         aggregated = self.json.aggregate(value, _sorted(rows, keys))
         subquery = select(aggregated).select_from(rows).scalar_subquery()

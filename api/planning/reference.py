@@ -22,11 +22,13 @@ from api.planning.fields import (
     Args,
     Definition,
     Many,
+    Names,
     One,
     Paged,
     Scalars,
     Value,
     entity_of,
+    pick,
     same,
 )
 from api.planning.pages import Row, sort_clauses, validate_first
@@ -58,9 +60,9 @@ class ReferenceArgs:
         self.dialect = dialect
 
     def param(
-        self, name: str, convert: Callable[[Any], Any] = same, type_: Any = None
+        self, name: Names, convert: Callable[[Any], Any] = same, type_: Any = None
     ) -> ColumnElement[Any]:
-        return literal(convert(self.values.get(name)), type_)
+        return literal(convert(pick(self.values, name)), type_)
 
     def among(
         self, column: ColumnElement[Any], name: str, convert: Callable[[Any], Sequence[Any]]
@@ -200,8 +202,10 @@ async def _one(definition: One, root: Loaded | None, info: Any, args: Args) -> A
         depends_on(LISTS)
         return None
     target = _alias(entity.table, "target")
+    order = sort_clauses([(key, key.column(target)) for key in definition.order])
     if root is None:
-        found = await _rows(info, select(target).where(definition.where(None, target, args)))
+        stmt = select(target).where(definition.where(None, target, args)).order_by(*order)
+        found = await _rows(info, stmt.limit(1))
         if not found:
             depends_on(LISTS)  # a row added later must not stay hidden by a cached answer
             return None
@@ -214,8 +218,11 @@ async def _one(definition: One, root: Loaded | None, info: Any, args: Args) -> A
             select(parent.c.id.label("parent_id"), target)
             .select_from(parent.join(target, condition))
             .where(parent.c.id.in_(pks))
+            .order_by(parent.c.id, *order)
         )
-        found = {row[0]: _load_row(cls, row, skip=1) for row in await _rows(info, stmt)}
+        found: dict[int, Loaded] = {}
+        for row in await _rows(info, stmt):  # the first in `order` of each parent's rows
+            found.setdefault(row[0], _load_row(cls, row, skip=1))
         return [found.get(pk) for pk in pks]
 
     return await context_batches(info).loader(definition, info, load).load(root.pk)
@@ -227,9 +234,12 @@ async def _many(definition: Many, root: Loaded | None, info: Any, args: Args) ->
     assert cls is not None and entity is not None
     target = _alias(entity.table, "target")
     order = sort_clauses([(key, key.column(target)) for key in definition.order])
+    limit = None if definition.limit is None else definition.limit(args)
     if root is None:
         depends_on(LISTS)
         stmt = select(target).where(definition.where(None, target, args)).order_by(*order)
+        if limit is not None:
+            stmt = stmt.limit(limit)
         return [_load_row(cls, row) for row in await _rows(info, stmt)]
     parent = _parent_table(root)
     condition = definition.where(parent, target, args)
@@ -239,10 +249,18 @@ async def _many(definition: Many, root: Loaded | None, info: Any, args: Args) ->
             select(parent.c.id.label("parent_id"), target)
             .select_from(parent.join(target, condition))
             .where(parent.c.id.in_(pks))
-            .order_by(parent.c.id, *order)
         )
+        if limit is not None:  # the first `limit` rows of each parent
+            rank = func.row_number().over(partition_by=parent.c.id, order_by=order)
+            ranked = stmt.add_columns(rank.label("rank")).subquery()
+            stmt = select(*(c for c in ranked.c if c.key != "rank")).where(
+                ranked.c["rank"] <= limit
+            )
+            order_by: list[Any] = [ranked.c.parent_id, ranked.c["rank"]]
+        else:
+            order_by = [parent.c.id, *order]
         found: dict[int, list[Loaded]] = defaultdict(list)
-        for row in await _rows(info, stmt):
+        for row in await _rows(info, stmt.order_by(*order_by)):
             found[row[0]].append(_load_row(cls, row, skip=1))
         return [found.get(pk, []) for pk in pks]
 

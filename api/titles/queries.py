@@ -1,16 +1,18 @@
 """Root fields for titles: one by slug, filtered lists, full-text search, genres."""
 
 import strawberry
-from sqlalchemy import true
+from sqlalchemy import select, true
 
 from api.connection import Connection
+from api.external_ids import checked_id
 from api.people.types import AFTER, PAGE
 from api.planning.declare import NO_DEFAULT, planned
 from api.planning.fields import Keyset, Many, One, Paged
 from api.titles import filters, search
 from api.titles.filters import TitleFilter
 from api.titles.sorters import ORDERINGS, TitleOrder
-from api.titles.types import BY_NAME, Genre, Title
+from api.titles.types import BY_NAME, TITLE_EXTERNAL_IDS, Genre, Title
+from models import ExternalSource, Owner
 
 
 def _ordering(order: TitleOrder | None) -> TitleOrder:
@@ -23,6 +25,21 @@ class TitleQuery:
         One(lambda _: Title, lambda _, title, args: title.c.slug == args.param("slug")),
         {"slug": (str, NO_DEFAULT)},
         description="The title with this slug; null when there is none.",
+    )
+    title_by_external_id: Title | None = planned(
+        One(
+            lambda _: Title,
+            lambda _, title, args: title.c.id.in_(
+                select(TITLE_EXTERNAL_IDS.c.title_id).where(
+                    TITLE_EXTERNAL_IDS.c.source == args.param("source"),
+                    TITLE_EXTERNAL_IDS.c.value
+                    == args.param(("source", "id"), checked_id(Owner.TITLE)),
+                )
+            ),
+        ),
+        {"source": (ExternalSource, NO_DEFAULT), "id": (str, NO_DEFAULT)},
+        description='The title with this id in another database (e.g. IMDB "tt0111161");'
+        " null when there is none.",
     )
     titles: Connection[Title] = planned(
         Paged(

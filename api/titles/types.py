@@ -3,30 +3,47 @@
 from datetime import date
 from typing import Any, Self
 
+import sqlalchemy as sa
 import strawberry
-from sqlalchemy import case, exists, select
+from sqlalchemy import case, exists, func, select
 
 from api.blurb import Blurb
 from api.connection import Connection
+from api.external_ids import ExternalIds, external_ids
+from api.images.types import Image, image_of, images_of
 from api.node import Node
 from api.offers.filters import available_now, parse_region, streamable_in
 from api.offers.types import OFFERS, PROVIDERS, Offer
 from api.people.types import AFTER, BILLING_ORDER, PAGE, Credit
 from api.planning.declare import NO_DEFAULT, column, entity, loaded, node_id, planned
-from api.planning.fields import Args, Keyset, Many, Paged, Scalars, Value
+from api.planning.fields import Args, Keyset, Many, One, Paged, Scalars, Value
 from api.planning.pages import Row, SortKey
 from api.response_cache import TITLE
 from api.reviews.types import NEWEST_FIRST, Review
-from models import CreditRole, LanguageUse, Monetization, TitleGenre, TitleKind, TitleLanguage
+from api.series.types import BY_NUMBER, SEASONS, Episode, Season
+from api.tv.types import BY_START, CHANNELS, Airing, Channel
+from models import (
+    CreditRole,
+    ImageKind,
+    LanguageUse,
+    Monetization,
+    SeriesStatus,
+    TitleExternalId,
+    TitleGenre,
+    TitleKind,
+    TitleLanguage,
+)
 from models import Genre as GenreRow
 from models import Title as TitleRow
 
 strawberry.enum(TitleKind)
+strawberry.enum(SeriesStatus)
 
 TITLES = TitleRow.__table__  # type: ignore[attr-defined]
 GENRES = GenreRow.__table__  # type: ignore[attr-defined]
 TITLE_GENRES = TitleGenre.__table__  # type: ignore[attr-defined]
 TITLE_LANGUAGES = TitleLanguage.__table__  # type: ignore[attr-defined]
+TITLE_EXTERNAL_IDS = TitleExternalId.__table__  # type: ignore[attr-defined]
 
 BY_NAME = (SortKey(lambda row: row.c.name), SortKey(lambda row: row.c.id))
 # Display order on a title page: streaming first, then rent, then buy.
@@ -84,6 +101,41 @@ def _offers(title: Row, offer: Row, args: Args) -> Any:
     if args.shape("monetizations", lambda chosen: chosen is not None):
         condition &= args.among(offer.c.monetization, "monetizations", list)
     return condition
+
+
+def _episode(title: Row, episode: Row, args: Args) -> Any:
+    season = SEASONS.alias()
+    numbered = (
+        select(season.c.id)
+        .where(season.c.title_id == title.c.id, season.c.number == args.param("season"))
+        .correlate_except(season)
+        .scalar_subquery()
+    )
+    return (
+        (episode.c.title_id == title.c.id)
+        & (episode.c.season_id == numbered)
+        & (episode.c.number == args.param("number"))
+    )
+
+
+def _today(args: Args) -> Any:
+    """The request's date in UTC (on PostgreSQL whatever the session's TimeZone)."""
+    now = args.now()
+    if args.dialect == "postgresql":
+        return sa.cast(func.timezone("UTC", now), sa.Date)
+    return func.date(now)
+
+
+def _upcoming(title: Row, airing: Row, args: Args) -> Any:
+    """The title's airings in `region` that have not ended."""
+    region = args.param("region", parse_region)
+    return (
+        (airing.c.title_id == title.c.id)
+        & (airing.c.ends_at > args.now())
+        & airing.c.channel_id.in_(
+            select(CHANNELS.c.id).where(CHANNELS.c.region == region).correlate_except(CHANNELS)
+        )
+    )
 
 
 def _streamable(title: Row, args: Args) -> Any:
@@ -159,6 +211,48 @@ class Title(Node):
         Value(_streamable),
         {"region": (str, NO_DEFAULT)},
         description="Whether a SUBSCRIPTION, FREE or ADS offer is available now.",
+    )
+
+    original_name: str | None = column("original_name", description="In its own language.")
+    external_ids: ExternalIds = external_ids(TITLE_EXTERNAL_IDS, "title_id")
+    poster: Image | None = image_of("title_id", ImageKind.POSTER)
+    images: list[Image] = images_of("title_id")
+    status: SeriesStatus | None = column("status", description="Null for a MOVIE.")
+    end_year: int | None = planned(
+        Value(lambda row, _: case((row.c.kind == TitleKind.SERIES.value, row.c.end_year))),
+        description="The year a series ended; null for a MOVIE.",
+    )
+    network: Channel | None = planned(
+        One(lambda _: Channel, lambda title, channel, _: channel.c.id == title.c.network_id),
+        description="Where a SERIES first aired.",
+    )
+    seasons: list[Season] = planned(
+        Many(lambda _: Season, lambda title, season, _: season.c.title_id == title.c.id, BY_NUMBER),
+        description="By number; empty for a MOVIE.",
+    )
+    episode: Episode | None = planned(
+        One(lambda _: Episode, _episode),
+        {"season": (int, NO_DEFAULT), "number": (int, NO_DEFAULT)},
+        description="Episode `number` of season `season`; null when there is none.",
+    )
+    next_episode: Episode | None = planned(
+        One(
+            lambda _: Episode,
+            lambda title, episode, args: (
+                (episode.c.title_id == title.c.id) & (episode.c.air_date >= _today(args))
+            ),
+            (
+                SortKey(lambda episode: episode.c.air_date),
+                SortKey(lambda episode: episode.c.number),
+                SortKey(lambda episode: episode.c.id),
+            ),
+        ),
+        description="The first episode with an airDate of today (UTC) or later.",
+    )
+    upcoming_airings: Connection[Airing] = planned(
+        Paged(lambda _: Airing, _upcoming, Keyset(lambda _: BY_START), default_first=10),
+        {"region": (str, NO_DEFAULT), "first": (int | None, 10), "after": AFTER},
+        description="Airings in `region` not yet ended, by start.",
     )
 
     @classmethod

@@ -42,6 +42,7 @@ from models import (
     Title,
     TitleGenre,
     TitleKind,
+    local_date,
     valid_time_zone,
 )
 from models.db import create_sessionmaker
@@ -402,6 +403,8 @@ async def _airing(
     if overlapping is not None:
         raise MalformedRow(f"its airing at {starts_at.isoformat()} overlaps another on the channel")
     number = episode.get("number")
+    zone = await session.scalar(select(Channel.time_zone).where(Channel.id == channel_id))
+    assert zone is not None
     _, outcome = await upsert(
         session,
         Airing,
@@ -412,6 +415,7 @@ async def _airing(
             "ends_at": ends_at,
             "is_new": True,
             "is_premiere": number == 1,
+            "local_date": local_date(starts_at, zone),
         },
     )
     summary.count(outcome)

@@ -9,6 +9,7 @@ variables, cursors, filters, `node`, back-links and directives.
 
 import asyncio
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import httpx
 import pytest
 
 from api.ids import encode_id
+from seed.load import utc_today
 
 WORKLOADS = Path(__file__).parents[2] / "bench" / "workloads"
 
@@ -142,6 +144,95 @@ DOCUMENTS += [
           gb: providers(region: "GB") { slug } }""",
         {},
     )
+]
+
+# v2: series, the TV guide, images, external ids.
+IMAGE_FIELDS = (
+    "__typename kind width height language url small: url(width: 100) big: url(width: 10000)"
+)
+SEASON_PAGE = f"""query($slug: String!, $season: Int!, $n: Int, $after: String) {{
+  title(slug: $slug) {{ name originalName status endYear
+    externalIds {{ __typename imdb tmdb tvmaze wikidata }}
+    poster {{ {IMAGE_FIELDS} }} images(first: 2) {{ kind url }}
+    posters: images(kinds: [POSTER]) {{ url }}
+    network {{ slug name timeZone logo {{ url }} }}
+    seasons {{ __typename id number name premiereDate episodeCount synopsis {{ full }}
+      poster {{ url }} title {{ slug }} }}
+    episode(season: $season, number: 2) {{ id name season {{ number episodeCount }} }}
+    nextEpisode {{ id seasonNumber number name airDate runtimeMinutes still {{ url }} }}
+    upcomingAirings(region: "US", first: $n, after: $after) {{ totalCount
+      pageInfo {{ hasNextPage hasPreviousPage startCursor endCursor }}
+      edges {{ cursor node {{ __typename id startsAt endsAt isLive isNew isPremiere
+        channel {{ slug }} episode {{ number title {{ slug }} }} }} }} }}
+    credits(first: 2) {{ edges {{ node {{ person {{ name birthYear deathYear
+      photo {{ url(width: 200) }} externalIds {{ imdb }} }} }} }} }}
+    offers(region: "US") {{ provider {{ slug logo {{ kind url }} }} }} }} }}"""
+TONIGHT = """query($region: String!, $day: Date!, $zone: String!, $channels: [String!], $first: Int,
+  $after: String, $width: Int) {
+  channels(region: $region) { id slug name region timeZone logo { url(width: $width) } }
+  schedule(region: $region, day: $day, timeZone: $zone, channels: $channels, first: $first,
+           after: $after) {
+    __typename totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { __typename cursor node { id startsAt endsAt isNew
+      channel { slug timeZone }
+      title { slug kind poster { url(width: $width) } }
+      episode { id number seasonNumber name season { id number } } } } } }"""
+CHANNEL_DAY = """query($slug: String!, $day: Date!, $n: Int) { channel(slug: $slug) {
+  id slug name logo { kind url }
+  schedule(day: $day, first: $n) { totalCount pageInfo { endCursor hasNextPage }
+    edges { cursor node { startsAt title { name } channel { id } } } } } }"""
+SEASON_NODE = """query($id: ID!) { node(id: $id) { __typename id
+  ... on Season { number episodeCount episodes(first: 3) { totalCount pageInfo { endCursor }
+    edges { cursor node { id number name airDate season { id } title { slug } } } } }
+  ... on Episode { name seasonNumber still { url } }
+  ... on Channel { slug logo { url } }
+  ... on Airing { startsAt channel { slug } } } }"""
+
+DOCUMENTS += [
+    (SEASON_PAGE, {"slug": slug, "season": season, "n": n, "after": None})
+    for slug, season, n in (
+        ("i-love-lucy-1951", 2, 3),
+        ("refusenik-2007", 1, None),
+        ("breaking-bad-2008", 5, 2),
+        ("no-such-title", 1, 1),
+    )
+]
+DOCUMENTS += [
+    (
+        TONIGHT,
+        {
+            "region": region,
+            "day": day,
+            "zone": zone,
+            "channels": channels,
+            "first": first,
+            "after": None,
+            "width": width,
+        },
+    )
+    for region, day, zone, channels, first, width in (
+        ("US", utc_today().isoformat(), "America/New_York", None, 30, 300),
+        ("GB", utc_today().isoformat(), "Europe/London", ["reel-one-uk"], 5, None),
+        ("DE", (utc_today() + timedelta(days=1)).isoformat(), "Asia/Tokyo", [], 3, 50),
+        ("IS", utc_today().isoformat(), "UTC", None, None, None),
+        ("US", "2026-03-08", "America/New_York", None, 100, 1),
+    )
+]
+DOCUMENTS += [
+    (CHANNEL_DAY, {"slug": slug, "day": utc_today().isoformat(), "n": n})
+    for slug, n in (("reel-one-east", 4), ("eiga-classic", None), ("no-such-channel", 1))
+]
+DOCUMENTS += [
+    (
+        """{ titles(first: 30, filter: {kind: SERIES}) { edges { node { slug
+          images(first: 1) { kind url } two: images(first: 2, kinds: [POSTER, BACKDROP]) { url }
+          seasons { number poster { url } } } } } }""",
+        {},
+    )
+]
+DOCUMENTS += [
+    (SEASON_NODE, {"id": encode_id(kind, pk)})
+    for kind, pk in (("Season", 1), ("Episode", 2), ("Channel", 3), ("Airing", 4), ("Season", 0))
 ]
 
 

@@ -140,6 +140,22 @@ async def test_a_channels_airings_follow_each_other_without_overlap(
     assert all(airing.episode_id is not None for airing in airings)
 
 
+async def test_every_airing_stores_the_date_it_starts_on_in_its_channels_zone(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as session:
+        rows = (
+            await session.execute(
+                select(Airing.starts_at, Airing.local_date, Channel.time_zone)
+                .join(Channel, Channel.id == Airing.channel_id)
+                .where(Channel.slug.in_(CHANNELS))
+            )
+        ).all()
+    assert rows
+    for starts_at, stored, zone in rows:
+        assert stored == starts_at.astimezone(ZoneInfo(zone)).date(), (starts_at, zone)
+
+
 async def test_posters_logos_and_photos_are_relative_paths_with_renditions(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:

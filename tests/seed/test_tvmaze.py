@@ -130,6 +130,13 @@ async def test_episodes_with_an_airstamp_air_on_the_networks_channel(
         (datetime(2014, 8, 1, 1, tzinfo=UTC), datetime(2014, 8, 1, 2, tzinfo=UTC), False),
     ]
     assert all(a.channel_id == channel.id and a.episode_id for a in airings)
+    # 02:00 UTC is 22:00 the evening before in New York: the channel's local date.
+    assert [a.local_date for a in airings] == [
+        date(2013, 6, 24),
+        date(2013, 7, 1),
+        date(2014, 6, 30),
+        date(2014, 7, 31),
+    ]
 
 
 async def test_a_schedule_adds_its_shows_episodes_and_airings(

@@ -1,0 +1,1 @@
+"""Images (posters, stills, logos, photos) and their renditions."""

@@ -1,0 +1,1 @@
+"""Seasons and episodes of series."""

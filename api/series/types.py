@@ -1,0 +1,95 @@
+"""GraphQL types for the seasons and episodes of a series."""
+
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from sqlalchemy import func, select
+
+from api.blurb import Blurb
+from api.connection import Connection
+from api.images.types import Image, image_of
+from api.node import Node
+from api.people.types import AFTER
+from api.planning.declare import column, entity, node_id, planned
+from api.planning.fields import Keyset, One, Paged, Value
+from api.planning.pages import Ordering, Row, SortKey
+from api.response_cache import TITLE
+from models import Episode as EpisodeRow
+from models import ImageKind
+from models import Season as SeasonRow
+
+if TYPE_CHECKING:
+    from api.titles.types import Title
+
+LazyTitle = Annotated["Title", strawberry.lazy("api.titles.types")]
+
+SEASONS = SeasonRow.__table__  # type: ignore[attr-defined]
+EPISODES = EpisodeRow.__table__  # type: ignore[attr-defined]
+
+BY_NUMBER = (SortKey(lambda row: row.c.number), SortKey(lambda row: row.c.id))
+EPISODES_BY_NUMBER = Ordering("EPISODES", BY_NUMBER)
+
+
+def _title() -> type:
+    from api.titles.types import Title
+
+    return Title
+
+
+def _blurb(text: str | None) -> Blurb | None:
+    return Blurb(full=text) if text else None
+
+
+def _episode_count(season: Row, _args: Any) -> Any:
+    episode = EPISODES.alias()
+    return select(func.count()).where(episode.c.season_id == season.c.id).scalar_subquery()
+
+
+def _season_number(episode: Row, _args: Any) -> Any:
+    season = SEASONS.alias()
+    return select(season.c.number).where(season.c.id == episode.c.season_id).scalar_subquery()
+
+
+@strawberry.type(description="A season of a series; number 0 holds the specials.")
+@entity(SEASONS, tags=lambda row: [(TITLE, row.c.title_id)])
+class Season(Node):
+    id: strawberry.ID = node_id("Season")
+    title: LazyTitle = planned(
+        One(lambda _: _title(), lambda season, title, _: title.c.id == season.c.title_id)
+    )
+    number: int = column("number")
+    name: str | None = column("name")
+    synopsis: Blurb | None = planned(Value(lambda row, _: row.c.synopsis, _blurb))
+    premiere_date: date | None = column("premiere_date")
+    poster: Image | None = image_of("season_id", ImageKind.POSTER)
+    episode_count: int = planned(Value(_episode_count))
+    episodes: Connection["Episode"] = planned(
+        Paged(
+            lambda _: Episode,
+            lambda season, episode, _: episode.c.season_id == season.c.id,
+            Keyset(lambda _: EPISODES_BY_NUMBER),
+            default_first=50,
+        ),
+        {"first": (int | None, 50), "after": AFTER},
+        description="The season's episodes by number.",
+    )
+
+
+@strawberry.type(description="An episode of a series.")
+@entity(EPISODES, tags=lambda row: [(TITLE, row.c.title_id)])
+class Episode(Node):
+    id: strawberry.ID = node_id("Episode")
+    title: LazyTitle = planned(
+        One(lambda _: _title(), lambda episode, title, _: title.c.id == episode.c.title_id)
+    )
+    season: Season = planned(
+        One(lambda _: Season, lambda episode, season, _: season.c.id == episode.c.season_id)
+    )
+    season_number: int = planned(Value(_season_number))
+    number: int = column("number")
+    name: str = column("name")
+    synopsis: Blurb | None = planned(Value(lambda row, _: row.c.synopsis, _blurb))
+    air_date: date | None = column("air_date")
+    runtime_minutes: int | None = column("runtime_minutes")
+    still: Image | None = image_of("episode_id", ImageKind.STILL)

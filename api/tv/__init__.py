@@ -1,0 +1,1 @@
+"""TV channels and their airings (the guide)."""

@@ -1,0 +1,107 @@
+"""GraphQL types for channels and airings, and the order airings are listed in."""
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import sqlalchemy as sa
+import strawberry
+from sqlalchemy import select
+
+from api.connection import Connection
+from api.images.types import Image, image_of
+from api.node import Node
+from api.people.types import AFTER
+from api.planning.declare import NO_DEFAULT, column, entity, node_id, planned
+from api.planning.fields import Args, Keyset, One, Paged
+from api.planning.pages import Ordering, Row, SortKey, parse_str
+from api.response_cache import TITLE
+from models import Airing as AiringRow
+from models import Channel as ChannelRow
+from models import ImageKind
+
+if TYPE_CHECKING:
+    from api.series.types import Episode
+    from api.titles.types import Title
+
+LazyTitle = Annotated["Title", strawberry.lazy("api.titles.types")]
+LazyEpisode = Annotated["Episode", strawberry.lazy("api.series.types")]
+
+CHANNELS = ChannelRow.__table__  # type: ignore[attr-defined]
+AIRINGS = AiringRow.__table__  # type: ignore[attr-defined]
+GUIDE_PAGE = (int | None, 50)
+
+
+def parse_datetime(value: Any) -> datetime:
+    parsed = datetime.fromisoformat(parse_str(value))
+    if parsed.tzinfo is None:
+        raise ValueError(value)
+    return parsed
+
+
+def _channel_slug(airing: Row) -> Any:
+    return select(CHANNELS.c.slug).where(CHANNELS.c.id == airing.c.channel_id).scalar_subquery()
+
+
+# A guide's order: by start, then channel slug (the id breaks no real tie: two airings
+# on one channel never start together).
+BY_START = Ordering(
+    "AIRINGS",
+    (
+        SortKey(lambda airing: airing.c.starts_at, parse=parse_datetime),
+        SortKey(_channel_slug, parse=parse_str),
+        SortKey(lambda airing: airing.c.id),
+    ),
+)
+
+
+def _title() -> type:
+    from api.titles.types import Title
+
+    return Title
+
+
+def _episode() -> type:
+    from api.series.types import Episode
+
+    return Episode
+
+
+@strawberry.type(description="One showing of a title (an episode of it) on a channel.")
+@entity(AIRINGS, tags=lambda row: [(TITLE, row.c.title_id)])
+class Airing(Node):
+    id: strawberry.ID = node_id("Airing")
+    channel: "Channel" = planned(
+        One(lambda _: Channel, lambda airing, channel, _: channel.c.id == airing.c.channel_id)
+    )
+    title: LazyTitle = planned(
+        One(lambda _: _title(), lambda airing, title, _: title.c.id == airing.c.title_id)
+    )
+    episode: LazyEpisode | None = planned(
+        One(lambda _: _episode(), lambda airing, episode, _: episode.c.id == airing.c.episode_id)
+    )
+    starts_at: datetime = column("starts_at", description="UTC")
+    ends_at: datetime = column("ends_at", description="UTC")
+    is_live: bool = column("is_live")
+    is_new: bool = column("is_new")
+    is_premiere: bool = column("is_premiere")
+
+
+def _on_local_day(channel: Row, airing: Row, args: Args) -> Any:
+    day = args.param("day", type_=sa.Date())
+    return (airing.c.channel_id == channel.c.id) & (airing.c.local_date == day)
+
+
+@strawberry.type(description="A TV channel of one region.")
+@entity(CHANNELS)
+class Channel(Node):
+    id: strawberry.ID = node_id("Channel")
+    slug: str = column("slug")
+    name: str = column("name")
+    region: str = column("region", description="ISO 3166-1 alpha-2")
+    time_zone: str = column("time_zone", description='IANA, e.g. "America/New_York"')
+    logo: Image | None = image_of("channel_id", ImageKind.LOGO)
+    schedule: Connection[Airing] = planned(
+        Paged(lambda _: Airing, _on_local_day, Keyset(lambda _: BY_START), default_first=50),
+        {"day": (date, NO_DEFAULT), "first": GUIDE_PAGE, "after": AFTER},
+        description="The airings starting on `day` in the channel's time zone, by start.",
+    )
