@@ -56,9 +56,6 @@ class Settings(BaseSettings):
     # query runs through strawberry's reference resolvers.
     compiled_queries: bool = True
     # Image URLs are this prefix and an image's stored path (models/images.py).
-    image_base_url: str = Field(
-        default="https://images.reelgraph.invalid/", pattern=r"^https?://[^\s]+/$"
-    )
     # Persisted queries (api/persisted_queries.py): the safelist, and whether only it runs.
     persisted_queries_file: Path | None = None
     persisted_queries_only: bool = False

@@ -63,7 +63,7 @@ def _path(image: Row, args: Args) -> ColumnElement[Any]:
 
 
 def _url(path: str) -> str:
-    return get_settings().image_base_url + path
+    return f"{get_settings().image_base_url}/{path}"
 
 
 @strawberry.type(description="An image; `url` gives it (or a rendition of it) at a width.")

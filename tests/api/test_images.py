@@ -52,7 +52,7 @@ async def logo(sessions: async_sessionmaker[AsyncSession]) -> None:
 async def test_a_url_is_the_smallest_rendition_at_least_that_wide_else_the_largest(
     graphql: GraphQL, logo: None, width: int | None, path: str
 ) -> None:
-    base = get_settings().image_base_url
+    base = get_settings().image_base_url + "/"
     found = data(await graphql(LOGO, {"w": width}))["channel"]["logo"]
     assert found == {
         "kind": "LOGO",
@@ -92,7 +92,7 @@ async def test_an_image_without_renditions_is_its_original_at_any_width(
         )
     query = '{ channel(slug: "zz-bare") { logo { url(width: 50) } } }'
     url = data(await graphql(query))["channel"]["logo"]["url"]
-    assert url == get_settings().image_base_url + "test/bare.png"
+    assert url == get_settings().image_base_url + "/test/bare.png"
 
 
 async def test_a_titles_images_by_kind_position_first_and_its_poster_is_the_first_poster(
