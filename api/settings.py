@@ -67,6 +67,21 @@ class Settings(BaseSettings):
     db_pool_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     db_command_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # api/logs.py: `auto` is text on a terminal, JSON lines otherwise.
+    log_format: Literal["auto", "json", "text"] = "auto"
+    # Prometheus metrics at /metrics (api/metrics.py).
+    metrics: bool = True
+    # OpenTelemetry traces (api/tracing.py), exported as the OTEL_* variables say.
+    tracing: bool = False
+    # Browser origins allowed to call the API (comma-separated, `*` for any); empty: none.
+    cors_origins: str = ""
+    # brotli or gzip for responses of at least COMPRESSION_MIN_BYTES (api/compression.py).
+    compression: bool = True
+    compression_min_bytes: int = Field(default=1000, ge=0, le=10_000_000)
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
 
     @field_validator("database_url")
     @classmethod
