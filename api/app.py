@@ -89,6 +89,7 @@ def create_app(
         max_tokens=settings.max_query_tokens,
         metrics=metrics,
         tracing=settings.tracing,
+        batch_max_operations=settings.batch_max_operations,
     )
     limiter = create_rate_limiter(settings, redis)
     keys = ActiveKeys(functools.partial(is_active_hash, reads))

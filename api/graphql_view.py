@@ -65,6 +65,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         max_tokens: int,
         metrics: Metrics | None = None,
         tracing: bool = False,
+        batch_max_operations: int = 0,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql" if graphiql else None)
         self.sessions = sessions
@@ -76,12 +77,18 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         self.max_tokens = max_tokens
         self.metrics = metrics
         self.tracing = tracing
+        self.batch_max_operations = batch_max_operations
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await super().__call__(scope, receive, send)
         try:
-            response = await self._respond(Request(_canonical_json_type(scope), receive=receive))
+            request = Request(_canonical_json_type(scope), receive=receive)
+            batch = await self._batch(request) if self.batch_max_operations else None
+            if batch is not None:
+                response = await self._answer_batch(request, batch)
+            else:
+                response = await self._respond(request)
         except HTTPException as error:  # unreadable body, wrong method...: JSON, not text
             response = http_error(error.status_code, error.reason)
         except ApiError as error:  # persisted-query protocol errors are GraphQL errors
@@ -121,6 +128,36 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         if self.cache is not None and key is not None:
             await self.cache.put(key, bytes(response.body), tags, epoch)
         return self._http_cached(request, response)
+
+    async def _batch(self, request: Request) -> list[Any] | None:
+        """A POSTed JSON array of operations (None: not a batch)."""
+        if request.method != "POST" or not (await request.body()).lstrip().startswith(b"["):
+            return None
+        if _media_type(request.headers.get("content-type", "")) != JSON_MEDIA_TYPE:
+            return None  # refused as any other media type is
+        try:
+            batch = orjson.loads(await request.body())
+        except orjson.JSONDecodeError as error:
+            raise HTTPException(400, "Unable to parse request body as JSON") from error
+        if not batch or len(batch) > self.batch_max_operations:
+            raise HTTPException(
+                400, f"A batch holds 1 to {self.batch_max_operations:,} operations."
+            )
+        return list(batch)
+
+    async def _answer_batch(self, request: Request, batch: list[Any]) -> Response:
+        """Each operation answered as if sent alone (cache, plans, errors), in order."""
+        bodies = []
+        for operation in batch:
+            single = _with_body(request, orjson.dumps(operation))
+            try:
+                response = await self._respond(single)
+            except HTTPException as error:
+                response = http_error(error.status_code, error.reason)
+            except ApiError as error:
+                response = JSONResponse(error_body(error.message, error.code))
+            bodies.append(bytes(_finished(single.scope, response).body))
+        return Response(b"[" + b",".join(bodies) + b"]", media_type=JSON_MEDIA_TYPE)
 
     def _http_cached(self, request: Request, response: Response) -> Response:
         """GET answers to queries are cacheable by browsers and CDNs, with revalidation."""
@@ -301,7 +338,11 @@ def _with_query(request: Request, operation: Operation, query: str | None) -> Re
         }
         scope = {**request.scope, "query_string": urlencode(encoded).encode()}
         return Request(scope, receive=request.receive)
-    body = orjson.dumps(fields)
+    return _with_body(request, orjson.dumps(fields))
+
+
+def _with_body(request: Request, body: bytes) -> Request:
+    """The same POST request carrying `body`."""
 
     async def receive() -> dict[str, Any]:
         return {"type": "http.request", "body": body, "more_body": False}

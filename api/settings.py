@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     # brotli or gzip for responses of at least COMPRESSION_MIN_BYTES (api/compression.py).
     compression: bool = True
     compression_min_bytes: int = Field(default=1000, ge=0, le=10_000_000)
+    # Operations a POSTed JSON array may hold (answered in one response); 0: no batching.
+    batch_max_operations: int = Field(default=0, ge=0, le=100)
 
     @property
     def cors_origin_list(self) -> list[str]:

@@ -1,11 +1,13 @@
 """GraphQL over HTTP: `application/graphql-response+json` for clients that accept it,
 with the spec's status codes; `application/json` (200 for any GraphQL response) for
-the others."""
+the others; batches only when BATCH_MAX_OPERATIONS allows them."""
 
 import httpx
 import pytest
 
 from api.graphql_view import with_extension
+from api.settings import Settings
+from tests.helpers import serve
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 BOTH = f"{GRAPHQL_RESPONSE}, application/json;q=0.9"
@@ -78,3 +80,27 @@ def test_the_request_id_joins_the_top_level_extensions_only() -> None:
     assert with_extension(aliased, "requestId", "r") == aliased[:-1] + (
         b',"extensions":{"requestId":"r"}}'
     )
+
+
+async def test_a_batch_is_refused_unless_configured(client: httpx.AsyncClient) -> None:
+    batch = [{"query": "{ __typename }"}, {"query": "{ __typename }"}]
+    response = await client.post("/graphql", json=batch)
+    assert response.status_code == 400
+    assert "Batching is not enabled" in response.json()["errors"][0]["message"]
+
+
+async def test_a_configured_batch_answers_each_operation_in_order(database_url: str) -> None:
+    settings = Settings(database_url=database_url, batch_max_operations=2)
+    async with serve(settings) as http:
+        batch = [
+            {"query": "query One { titles(first: 1) { totalCount } }"},
+            {"query": "{ titles(first: 1) { noSuchField } }"},
+        ]
+        response = await http.post("/graphql", json=batch, headers={"X-Request-ID": "b-1"})
+        too_many = await http.post("/graphql", json=[*batch, batch[0]])
+    assert response.status_code == 200
+    first, second = response.json()
+    assert first["data"]["titles"]["totalCount"] > 0
+    assert second["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert first["extensions"]["requestId"] == second["extensions"]["requestId"] == "b-1"
+    assert too_many.status_code == 400
