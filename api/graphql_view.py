@@ -377,15 +377,18 @@ def _finished(scope: Scope, response: Response) -> Response:
     ):
         return response
     exchange = current_exchange.get()
-    if exchange is not None and b'"errors":[' in body:
-        exchange.errors = True
     if GRAPHQL_RESPONSE_MEDIA_TYPE in Headers(scope=scope).get("accept", ""):
         response.headers["content-type"] = GRAPHQL_RESPONSE_MEDIA_TYPE
         if response.status_code == 200 and _is_request_error(body):
             body = orjson.dumps({k: v for k, v in orjson.loads(body).items() if k != "data"})
             response.status_code = 400
     if exchange is not None:
-        body = with_extension(body, "requestId", exchange.request_id)
+        head, extensions = _split_extensions(body)
+        # `errors` comes after `data` and before `extensions` in both encoders: a
+        # response carries errors when the member before `extensions` is an array.
+        exchange.errors = head[-1] == ord("]")
+        extensions["requestId"] = exchange.request_id
+        body = b"".join((head, _EXTENSIONS, orjson.dumps(extensions), b"}"))
     response.body = body
     response.headers["content-length"] = str(len(body))
     return response
@@ -400,17 +403,24 @@ def _is_request_error(body: bytes) -> bool:
 
 
 def with_extension(body: bytes, name: str, value: object) -> bytes:
-    """`body`, a GraphQL response, with `extensions.<name>` set, the rest not re-encoded.
-    Both encoders here (plans' and strawberry's) write the top-level `extensions` last:
-    the value after the last `,"extensions":` is that one exactly when it is one JSON
-    value running to the closing brace (a field's or an error's would not)."""
+    """`body`, a GraphQL response, with `extensions.<name>` set."""
+    head, extensions = _split_extensions(body)
+    extensions[name] = value
+    return b"".join((head, _EXTENSIONS, orjson.dumps(extensions), b"}"))
+
+
+def _split_extensions(body: bytes) -> tuple[memoryview, dict[str, Any]]:
+    """A response without its closing brace and top-level `extensions`, and those, the
+    rest never re-encoded. Both encoders here (plans' and strawberry's) write the
+    top-level `extensions` last: the value after the last `,"extensions":` is that one
+    exactly when it is one JSON value running to the closing brace (a field's or an
+    error's would not)."""
     at = body.rfind(_EXTENSIONS)
     if at != -1:
         try:
-            extensions = orjson.loads(body[at + len(_EXTENSIONS) : -1])
+            extensions = orjson.loads(memoryview(body)[at + len(_EXTENSIONS) : -1])
         except orjson.JSONDecodeError:
             extensions = None
         if isinstance(extensions, dict):
-            extensions[name] = value
-            return body[:at] + _EXTENSIONS + orjson.dumps(extensions) + b"}"
-    return body[:-1] + _EXTENSIONS + orjson.dumps({name: value}) + b"}"
+            return memoryview(body)[:at], extensions
+    return memoryview(body)[:-1], {}

@@ -5,6 +5,7 @@
 """
 
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -48,11 +49,20 @@ class Metrics:
         )
         self.registry.register(_PoolCollector(engines))
         self._operations: set[str] = set()
+        # Each series' child, so that a request costs two dict lookups, not `labels()`.
+        self._counted: dict[tuple[str, str], Any] = {}
+        self._timed: dict[str, Any] = {}
 
     def observe(self, operation: str | None, outcome: str, seconds: float) -> None:
         label = self._operation_label(operation)
-        self.requests.labels(label, outcome).inc()
-        self.latency.labels(label).observe(seconds)
+        counted = self._counted.get((label, outcome))
+        if counted is None:
+            counted = self._counted[label, outcome] = self.requests.labels(label, outcome)
+        timed = self._timed.get(label)
+        if timed is None:
+            timed = self._timed[label] = self.latency.labels(label)
+        counted.inc()
+        timed.observe(seconds)
 
     def _operation_label(self, operation: str | None) -> str:
         if operation is None:
