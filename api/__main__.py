@@ -9,7 +9,7 @@ from api.settings import get_settings
 
 def main() -> None:
     settings = get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     # An import string and a factory, so that each of WORKERS processes builds its app.
     uvicorn.run("api.app:create_app", factory=True, **uvicorn_options(settings))
 

@@ -6,25 +6,29 @@ import functools
 import gc
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from strawberry import Schema
 
+from api.compression import Compression
 from api.errors import INTERNAL_MESSAGE, ErrorCode, error_body
 from api.graphiql import STATIC_DIR
 from api.graphql_view import GRAPHQL_PATH, STATIC_PATH, GraphQLEndpoint, http_error
 from api.keys import is_active_hash
 from api.limits import DocumentLimits
+from api.metrics import Metrics
 from api.middleware import RateLimit, RequestLimits
+from api.observability import Observability
 from api.persisted_queries import PersistedQueries, load_safelist
 from api.planning.plans import QueryPlans
 from api.rate_limit import ActiveKeys, RateLimiter, create_rate_limiter
@@ -35,13 +39,21 @@ from api.schema import create_schema
 from api.settings import Settings, get_settings
 from models.db import create_engine, create_sessionmaker
 
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
+
 READINESS_TIMEOUT_SECONDS = 2.0
 
 logger = logging.getLogger("reelgraph")
 
 
-def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> Starlette:
-    """`engine`: share a caller's engine (tests); reads then share its pool too."""
+def create_app(
+    settings: Settings | None = None,
+    engine: AsyncEngine | None = None,
+    tracer_provider: "TracerProvider | None" = None,
+) -> Starlette:
+    """`engine`: share a caller's engine (tests); reads then share its pool too.
+    `tracer_provider`: where spans go when TRACING is on (default: the OTEL_* variables)."""
     settings = settings or get_settings()
     if engine is None:
         engine = create_engine(settings.database_url, **_pool_options(settings))
@@ -55,6 +67,14 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         reads = autocommit(engine)
     sessions = create_sessionmaker(engine)
     schema = create_schema(settings)
+    metrics = Metrics({"writes": engine, "reads": reads}) if settings.metrics else None
+    tracing: list[Middleware] = []
+    if settings.tracing:  # imported only when on: off costs nothing
+        from api.tracing import http_tracing, trace_statements, tracer_provider_from_environment
+
+        tracer_provider = tracer_provider or tracer_provider_from_environment()
+        trace_statements(tracer_provider, engine, reads)
+        tracing.append(http_tracing(tracer_provider))
     uses_redis = settings.rate_limit_per_minute > 0 or settings.response_cache_seconds > 0
     redis = SharedRedis(settings.redis_url) if settings.redis_url and uses_redis else None
     graphql = GraphQLEndpoint(
@@ -67,6 +87,9 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         plans=create_query_plans(settings, schema, reads),
         http_max_age=settings.http_cache_max_age,
         max_tokens=settings.max_query_tokens,
+        metrics=metrics,
+        tracing=settings.tracing,
+        batch_max_operations=settings.batch_max_operations,
     )
     limiter = create_rate_limiter(settings, redis)
     keys = ActiveKeys(functools.partial(is_active_hash, reads))
@@ -108,10 +131,11 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/", home),
+            *([Route("/metrics", metrics.endpoint)] if metrics is not None else []),
         ],
         exception_handlers={HTTPException: _http_error, 500: _internal_error},
         lifespan=lifespan,
-        middleware=_middleware(settings, limiter, keys),
+        middleware=[*tracing, *_middleware(settings, limiter, keys, metrics)],
     )
 
 
@@ -156,18 +180,39 @@ def create_persisted_queries(settings: Settings, schema: Schema) -> PersistedQue
 
 
 def _middleware(
-    settings: Settings, limiter: RateLimiter | None, keys: ActiveKeys
+    settings: Settings, limiter: RateLimiter | None, keys: ActiveKeys, metrics: Metrics | None
 ) -> list[Middleware]:
-    """Outermost first: refuse a client over its rate before reading its body."""
-    limits = Middleware(
-        RequestLimits,
-        max_body_bytes=settings.max_body_bytes,
-        timeout_seconds=settings.request_timeout_seconds,
+    """Outermost first: every response gets a request id and a log line; CORS answers
+    preflights and marks refusals too; refuse a client over its rate before reading
+    its body."""
+    stack = [Middleware(Observability, metrics=metrics, unmeasured=("/metrics",))]
+    if settings.cors_origin_list:
+        stack.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origin_list,
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+                expose_headers=["X-Request-ID", "Retry-After"],
+                max_age=600,
+            )
+        )
+    if settings.compression:
+        stack.append(Middleware(Compression, minimum_size=settings.compression_min_bytes))
+    if limiter is not None:
+        exempt = ("/healthz", "/readyz", "/metrics")
+        refused = metrics.rate_limited.inc if metrics is not None else None
+        stack.append(
+            Middleware(RateLimit, limiter=limiter, keys=keys, exempt=exempt, on_refusal=refused)
+        )
+    stack.append(
+        Middleware(
+            RequestLimits,
+            max_body_bytes=settings.max_body_bytes,
+            timeout_seconds=settings.request_timeout_seconds,
+        )
     )
-    if limiter is None:
-        return [limits]
-    rate_limit = Middleware(RateLimit, limiter=limiter, keys=keys, exempt=("/healthz", "/readyz"))
-    return [rate_limit, limits]
+    return stack
 
 
 async def _http_error(_: Request, error: Exception) -> Response:

@@ -13,6 +13,7 @@ from graphql import GraphQLError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from api.request_ids import current_request_id
 from api.text import TruncateAt, truncate
 
 logger = logging.getLogger("reelgraph.errors")
@@ -126,8 +127,13 @@ def _sqlstate(error: DBAPIError) -> str:
 
 
 def error_body(message: str, code: ErrorCode) -> dict[str, object]:
-    """A GraphQL-shaped body for errors raised outside GraphQL execution (HTTP level)."""
-    return {"errors": [{"message": message, "extensions": {"code": code.value}}]}
+    """A GraphQL-shaped body for errors raised outside GraphQL execution (HTTP level),
+    with the request's id beside them as in every response."""
+    body: dict[str, object] = {"errors": [{"message": message, "extensions": {"code": code.value}}]}
+    request_id = current_request_id()
+    if request_id is not None:
+        body["extensions"] = {"requestId": request_id}
+    return body
 
 
 def _with_code(

@@ -18,6 +18,7 @@ import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, get_operation_ast
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -30,9 +31,11 @@ from api.context import Context
 from api.errors import ApiError, ErrorCode, classify, error_body
 from api.graphiql import render_page
 from api.limits import parse_limited
+from api.metrics import Metrics
 from api.persisted_queries import PersistedQueries
 from api.planning.plans import QueryPlans
 from api.reads import RequestReads
+from api.request_ids import current_exchange
 from api.response_cache import ResponseCache, cache_key, recording
 
 GRAPHQL_PATH = "/graphql"
@@ -60,6 +63,9 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         plans: QueryPlans | None,
         http_max_age: int,
         max_tokens: int,
+        metrics: Metrics | None = None,
+        tracing: bool = False,
+        batch_max_operations: int = 0,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql" if graphiql else None)
         self.sessions = sessions
@@ -69,17 +75,25 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         self.plans = plans
         self.http_max_age = http_max_age
         self.max_tokens = max_tokens
+        self.metrics = metrics
+        self.tracing = tracing
+        self.batch_max_operations = batch_max_operations
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await super().__call__(scope, receive, send)
         try:
-            response = await self._respond(Request(_canonical_json_type(scope), receive=receive))
+            request = Request(_canonical_json_type(scope), receive=receive)
+            batch = await self._batch(request) if self.batch_max_operations else None
+            if batch is not None:
+                response = await self._answer_batch(request, batch)
+            else:
+                response = await self._respond(request)
         except HTTPException as error:  # unreadable body, wrong method...: JSON, not text
             response = http_error(error.status_code, error.reason)
         except ApiError as error:  # persisted-query protocol errors are GraphQL errors
             response = JSONResponse(error_body(error.message, error.code))
-        await response(scope, receive, send)
+        await _finished(scope, response)(scope, receive, send)
 
     async def _respond(self, request: Request) -> Response:
         operation = await _read_operation(request)
@@ -88,11 +102,15 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         query = self.persisted.resolve(operation.query, operation.extensions)
         if query != operation.query:
             request = _with_query(request, operation, query)
-        is_query = bool(query) and self._is_query(str(query), operation.operation_name)
+        definition = self._definition(query, operation.operation_name)
+        self._note_operation(definition, operation.operation_name)
+        is_query = definition is not None and definition.operation == OperationType.QUERY
         key, epoch = None, 0
         if self.cache is not None and is_query:
             key = cache_key(str(query), operation.operation_name, operation.variables)
             cached = await self.cache.get(key)
+            if self.metrics is not None:
+                self.metrics.cache_lookups.labels("miss" if cached is None else "hit").inc()
             if cached is not None:
                 return self._http_cached(request, Response(cached, media_type="application/json"))
             epoch = await self.cache.epoch()
@@ -111,6 +129,36 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             await self.cache.put(key, bytes(response.body), tags, epoch)
         return self._http_cached(request, response)
 
+    async def _batch(self, request: Request) -> list[Any] | None:
+        """A POSTed JSON array of operations (None: not a batch)."""
+        if request.method != "POST" or not (await request.body()).lstrip().startswith(b"["):
+            return None
+        if _media_type(request.headers.get("content-type", "")) != JSON_MEDIA_TYPE:
+            return None  # refused as any other media type is
+        try:
+            batch = orjson.loads(await request.body())
+        except orjson.JSONDecodeError as error:
+            raise HTTPException(400, "Unable to parse request body as JSON") from error
+        if not batch or len(batch) > self.batch_max_operations:
+            raise HTTPException(
+                400, f"A batch holds 1 to {self.batch_max_operations:,} operations."
+            )
+        return list(batch)
+
+    async def _answer_batch(self, request: Request, batch: list[Any]) -> Response:
+        """Each operation answered as if sent alone (cache, plans, errors), in order."""
+        bodies = []
+        for operation in batch:
+            single = _with_body(request, orjson.dumps(operation))
+            try:
+                response = await self._respond(single)
+            except HTTPException as error:
+                response = http_error(error.status_code, error.reason)
+            except ApiError as error:
+                response = JSONResponse(error_body(error.message, error.code))
+            bodies.append(bytes(_finished(single.scope, response).body))
+        return Response(b"[" + b",".join(bodies) + b"]", media_type=JSON_MEDIA_TYPE)
+
     def _http_cached(self, request: Request, response: Response) -> Response:
         """GET answers to queries are cacheable by browsers and CDNs, with revalidation."""
         if request.method != "GET":
@@ -122,8 +170,24 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         response.headers.update(headers)
         return response
 
-    def _is_query(self, query: str, operation_name: str | None) -> bool:
-        return _operation_type(query, operation_name, self.max_tokens) == OperationType.QUERY
+    def _definition(
+        self, query: str | None, operation_name: str | None
+    ) -> OperationDefinitionNode | None:
+        return _operation(query, operation_name, self.max_tokens) if query else None
+
+    def _note_operation(
+        self, definition: OperationDefinitionNode | None, operation_name: str | None
+    ) -> None:
+        """The operation's name for the request's log line, metrics and trace."""
+        if definition is not None and definition.name is not None:
+            operation_name = definition.name.value
+        exchange = current_exchange.get()
+        if exchange is not None:
+            exchange.operation = operation_name or "anonymous"
+        if self.tracing and definition is not None:
+            from api.tracing import name_operation_span  # OpenTelemetry only when on
+
+            name_operation_span(definition.operation.value, operation_name)
 
     async def get_context(self, request: Request, response: Response | None = None) -> Context:  # type: ignore[override]
         context = Context(
@@ -274,7 +338,11 @@ def _with_query(request: Request, operation: Operation, query: str | None) -> Re
         }
         scope = {**request.scope, "query_string": urlencode(encoded).encode()}
         return Request(scope, receive=request.receive)
-    body = orjson.dumps(fields)
+    return _with_body(request, orjson.dumps(fields))
+
+
+def _with_body(request: Request, body: bytes) -> Request:
+    """The same POST request carrying `body`."""
 
     async def receive() -> dict[str, Any]:
         return {"type": "http.request", "body": body, "more_body": False}
@@ -282,13 +350,77 @@ def _with_query(request: Request, operation: Operation, query: str | None) -> Re
     return Request(request.scope, receive=receive)
 
 
-def _operation_type(
+def _operation(
     query: str, operation_name: str | None, max_tokens: int
-) -> OperationType | None:
+) -> OperationDefinitionNode | None:
     # Not cached itself (a cache keyed by documents of up to MAX_BODY_BYTES holds their
     # text): the parse is, in the document cache QueryLimits and query plans share.
     try:
-        operation = get_operation_ast(parse_limited(query, max_tokens), operation_name)
+        return get_operation_ast(parse_limited(query, max_tokens), operation_name)
     except GraphQLError:
         return None
-    return None if operation is None else operation.operation
+
+
+GRAPHQL_RESPONSE_MEDIA_TYPE = "application/graphql-response+json"
+_EXTENSIONS = b',"extensions":'
+
+
+def _finished(scope: Scope, response: Response) -> Response:
+    """The response as sent: with the request id in `extensions`, and in the media type
+    the client asked for. With `application/graphql-response+json` a request error (the
+    document or its variables are refused before execution: errors and no data) is
+    400, as the GraphQL-over-HTTP spec says; `application/json` keeps 200 for clients
+    that predate it."""
+    body = bytes(response.body)
+    if not body.startswith(b"{") or not response.headers.get("content-type", "").startswith(
+        JSON_MEDIA_TYPE
+    ):
+        return response
+    exchange = current_exchange.get()
+    if GRAPHQL_RESPONSE_MEDIA_TYPE in Headers(scope=scope).get("accept", ""):
+        response.headers["content-type"] = GRAPHQL_RESPONSE_MEDIA_TYPE
+        if response.status_code == 200 and _is_request_error(body):
+            body = orjson.dumps({k: v for k, v in orjson.loads(body).items() if k != "data"})
+            response.status_code = 400
+    if exchange is not None:
+        head, extensions = _split_extensions(body)
+        # `errors` comes after `data` and before `extensions` in both encoders: a
+        # response carries errors when the member before `extensions` is an array.
+        exchange.errors = head[-1] == ord("]")
+        extensions["requestId"] = exchange.request_id
+        body = b"".join((head, _EXTENSIONS, orjson.dumps(extensions), b"}"))
+    response.body = body
+    response.headers["content-length"] = str(len(body))
+    return response
+
+
+def _is_request_error(body: bytes) -> bool:
+    """Errors and no data, and none of the errors belongs to a field (`path`)."""
+    if not body.startswith((b'{"data":null,"errors":', b'{"errors":')):
+        return False
+    errors = orjson.loads(body).get("errors") or []
+    return all(isinstance(error, dict) and "path" not in error for error in errors)
+
+
+def with_extension(body: bytes, name: str, value: object) -> bytes:
+    """`body`, a GraphQL response, with `extensions.<name>` set."""
+    head, extensions = _split_extensions(body)
+    extensions[name] = value
+    return b"".join((head, _EXTENSIONS, orjson.dumps(extensions), b"}"))
+
+
+def _split_extensions(body: bytes) -> tuple[memoryview, dict[str, Any]]:
+    """A response without its closing brace and top-level `extensions`, and those, the
+    rest never re-encoded. Both encoders here (plans' and strawberry's) write the
+    top-level `extensions` last: the value after the last `,"extensions":` is that one
+    exactly when it is one JSON value running to the closing brace (a field's or an
+    error's would not)."""
+    at = body.rfind(_EXTENSIONS)
+    if at != -1:
+        try:
+            extensions = orjson.loads(memoryview(body)[at + len(_EXTENSIONS) : -1])
+        except orjson.JSONDecodeError:
+            extensions = None
+        if isinstance(extensions, dict):
+            return memoryview(body)[:at], extensions
+    return memoryview(body)[:-1], {}

@@ -29,7 +29,7 @@ Errors use the GraphQL error shape (`api.errors.error_body`):
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
@@ -53,8 +53,10 @@ class RateLimit:
         limiter: RateLimiter,
         keys: ActiveKeys,
         exempt: Iterable[str] = (),
+        on_refusal: Callable[[], None] | None = None,
     ) -> None:
         self.app = app
+        self.on_refusal = on_refusal
         self.limiter = limiter
         self.keys = keys
         self.exempt = frozenset(exempt)
@@ -78,6 +80,8 @@ class RateLimit:
             if unchecked is not None:
                 await self.keys.check(unchecked)  # its next requests count against the key
             return await self.app(scope, receive, send)
+        if self.on_refusal is not None:
+            self.on_refusal()
         limiter = self.limiter
         message = (
             f"Too many requests: the limit is {limiter.per_minute:,} a minute "

@@ -13,6 +13,7 @@ from typing import Any, cast
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from api.logs import logging_config
 from api.settings import Settings
 
 logger = logging.getLogger("reelgraph.http")
@@ -71,6 +72,9 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "host": settings.host,
         "port": settings.port,
         "log_level": settings.log_level,
+        # Each worker logs as api/logs.py says; the app writes its own access lines.
+        "log_config": logging_config(settings.log_level, settings.log_format),
+        "access_log": False,
         "workers": settings.workers,
         # uvicorn calls its `http` class with its own arguments; a partial does as well.
         "http": cast(type[asyncio.Protocol], protocol),

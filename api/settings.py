@@ -72,6 +72,23 @@ class Settings(BaseSettings):
     image_base_url: str = Field(
         default="https://images.example.com", description="where image paths are served"
     )
+    # api/logs.py: `auto` is text on a terminal, JSON lines otherwise.
+    log_format: Literal["auto", "json", "text"] = "auto"
+    # Prometheus metrics at /metrics (api/metrics.py).
+    metrics: bool = True
+    # OpenTelemetry traces (api/tracing.py), exported as the OTEL_* variables say.
+    tracing: bool = False
+    # Browser origins allowed to call the API (comma-separated, `*` for any); empty: none.
+    cors_origins: str = ""
+    # brotli or gzip for responses of at least COMPRESSION_MIN_BYTES (api/compression.py).
+    compression: bool = True
+    compression_min_bytes: int = Field(default=1000, ge=0, le=10_000_000)
+    # Operations a POSTed JSON array may hold (answered in one response); 0: no batching.
+    batch_max_operations: int = Field(default=0, ge=0, le=100)
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
 
     @field_validator("database_url")
     @classmethod

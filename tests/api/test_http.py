@@ -15,7 +15,8 @@ def assert_json_error(response: httpx.Response, status: int, code: str) -> dict[
     assert response.headers["content-type"] == "application/json"
     body: dict[str, Any] = response.json()
     assert error_codes(body) == [code], body
-    assert set(body) == {"errors"}
+    assert set(body) == {"errors", "extensions"}
+    assert body["extensions"] == {"requestId": response.headers["x-request-id"]}
     assert_no_leak(response.text)
     return body
 
