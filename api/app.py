@@ -56,12 +56,13 @@ def create_app(
     `tracer_provider`: where spans go when TRACING is on (default: the OTEL_* variables)."""
     settings = settings or get_settings()
     if engine is None:
-        engine = create_engine(settings.database_url, **_pool_options(settings))
+        engine = create_engine(settings.database_url, **_pool_options(settings, ping=True))
         # Reads get a pool of their own whose connections stay in autocommit: no
-        # transaction to begin and roll back, and the pre-ping on checkout is one
-        # round trip instead of three (BEGIN, ping, ROLLBACK).
+        # transaction to begin and roll back; they are pinged only after an idle spell.
         reads = create_engine(
-            settings.database_url, isolation_level="AUTOCOMMIT", **_pool_options(settings)
+            settings.database_url,
+            isolation_level="AUTOCOMMIT",
+            **_pool_options(settings, ping=False),
         )
     else:
         reads = autocommit(engine)
@@ -229,7 +230,8 @@ async def _internal_error(_: Request, error: Exception) -> Response:
     return JSONResponse(body, status_code=500)
 
 
-def _pool_options(settings: Settings) -> dict[str, Any]:
+def _pool_options(settings: Settings, ping: bool) -> dict[str, Any]:
+    """`ping`: check every connection taken from the pool (else see ping_when_idle)."""
     if settings.database_url.startswith("sqlite"):
         # SQLite has no statement timeout: a slow statement runs to its end in
         # aiosqlite's thread; only REQUEST_TIMEOUT_SECONDS bounds the response.
@@ -239,9 +241,9 @@ def _pool_options(settings: Settings) -> dict[str, Any]:
         "pool_size": settings.db_pool_size,
         "max_overflow": settings.db_pool_size,
         # A database that goes away answers SERVICE_UNAVAILABLE within these bounds,
-        # and pooled connections it dropped are replaced once it is back.
+        # and pooled connections it dropped are replaced once it is back (models/db.py).
         "pool_timeout": settings.db_pool_timeout_seconds,
-        "pool_pre_ping": True,
+        "pool_pre_ping": ping,
         "connect_args": {
             "timeout": settings.db_connect_timeout_seconds,  # TCP connect + startup + auth
             "command_timeout": settings.db_command_timeout_seconds,  # a silent connection

@@ -118,7 +118,12 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         with recording() as tags:
             body = None
             if plans is not None:
-                body = await plans.answer(str(query), operation.operation_name, operation.variables)
+                body = await plans.answer(
+                    str(query),
+                    operation.operation_name,
+                    operation.variables,
+                    tags if self.cache is not None else None,
+                )
             if body is None:
                 response = await self._run(request)
             else:

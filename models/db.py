@@ -1,9 +1,11 @@
 """Engines and sessions for SQLite (embedded default) and PostgreSQL."""
 
 import sys
+import time
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -12,6 +14,8 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# A pooled PostgreSQL connection idle this long is checked before use (see ping_when_idle).
+PING_AFTER_IDLE_SECONDS = 1.0
 
 
 def _use_bundled_sqlite() -> None:
@@ -38,7 +42,34 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
+    elif not kwargs.get("pool_pre_ping"):
+        ping_when_idle(engine, PING_AFTER_IDLE_SECONDS)
     return engine
+
+
+def ping_when_idle(engine: AsyncEngine, seconds: float) -> None:
+    """Checks a pooled connection before use only when it sat idle `seconds` or more
+    (pool_pre_ping checks every checkout: one more round trip per request). A
+    connection the server dropped during a quiet spell is replaced before a request
+    meets it; one dropped while busy fails its statement, which planned reads retry
+    once (api/planning/plans.py). Writes ping every checkout (`pool_pre_ping`)."""
+    pool = engine.sync_engine.pool
+    dialect = engine.sync_engine.dialect
+
+    def checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    def checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since < seconds:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as error:  # the pool replaces it and checks out another
+            raise DisconnectionError(str(error)) from error
+
+    event.listen(pool, "checkin", checked_in)
+    event.listen(pool, "checkout", checked_out)
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

@@ -26,11 +26,13 @@ import sqlalchemy as sa
 from graphql import (
     FieldNode,
     GraphQLField,
+    GraphQLInt,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLSchema,
+    GraphQLString,
     OperationDefinitionNode,
     VariableNode,
     get_named_type,
@@ -63,7 +65,7 @@ from api.planning.fields import (
     same,
 )
 from api.planning.pages import Row, SortKey, encode_cursor, sort_clauses, validate_first
-from api.response_cache import LISTS, depends_on
+from api.response_cache import LISTS
 from models.columns import UTCDateTime
 
 MAX_ARRAY = 90  # json_build_array takes at most 100 arguments: longer objects are chunked
@@ -99,10 +101,17 @@ class Site:
 class Bound:
     """One request's values: variables, each field's arguments, the clock."""
 
-    def __init__(self, schema: Any, variables: VariableValues, now: datetime) -> None:
+    def __init__(
+        self,
+        schema: Any,
+        variables: VariableValues,
+        now: datetime,
+        tags: set[str] | None = None,
+    ) -> None:
         self.schema = schema
         self.variables = variables
         self.now = now
+        self.tags = tags  # the response cache's tags of the rows shown, when it records
         # By id(site), holding the site: a freed site's id could be another's.
         self._arguments: dict[int, tuple[Site, dict[str, Any]]] = {}
 
@@ -125,6 +134,8 @@ class Bound:
 Source = Callable[[Bound], Any]
 Probe = Callable[[Bound], Hashable]
 Shape = Callable[[Any, Bound], Any]
+# A leaf the JSON already holds as the response shows it (a string, a date...): copied.
+AS_IS: Shape | None = None
 
 
 @dataclass
@@ -195,6 +206,23 @@ def decoder(type_: Any) -> Callable[[Any], Any] | None:
     if isinstance(type_, sa.Enum) and type_.enum_class is not None:
         return type_.enum_class
     return None
+
+
+def _shown_as_stored(column: Any, field: GraphQLOutputType) -> bool:
+    """Whether the response shows the column's JSON value unchanged: text as a String,
+    a 32-bit integer as an Int, a date as a Date (ISO 8601 in both)."""
+    scalar = get_named_type(field)
+    if isinstance(field, GraphQLList) or (
+        isinstance(field, GraphQLNonNull) and isinstance(field.of_type, GraphQLList)
+    ):
+        return False
+    if scalar is GraphQLString:
+        return isinstance(column, sa.String) and not isinstance(column, sa.Enum)
+    if scalar is GraphQLInt:
+        return isinstance(column, sa.Integer) and not isinstance(column, sa.BigInteger)
+    if scalar.name == "Date":
+        return type(column) is sa.Date
+    return False
 
 
 def _datetime(value: str) -> datetime:
@@ -343,12 +371,12 @@ class Planner:
         tags: Sequence[tuple[str, ColumnElement[int]]],
     ) -> tuple[list[ColumnElement[Any]], Shape]:
         values: list[ColumnElement[Any]] = [column for _, column in tags]
-        prefixes = [prefix for prefix, _ in tags]
-        parts: list[tuple[str, int | None, Shape]] = []
+        prefixes = list(enumerate(prefix for prefix, _ in tags))
+        parts: list[tuple[str, int, Shape | None]] = []
         for key, details in grouped.items():
             name = details[0].node.name.value
             if name == "__typename":
-                parts.append((key, None, _constant(type_.name)))
+                parts.append((key, 0, _constant(type_.name)))
                 continue
             if name.startswith("__"):
                 raise NotPlannable("introspection")
@@ -356,13 +384,16 @@ class Planner:
             parts.append((key, len(values), shape))
             values.append(value)
         size = len(values)
+        chunked = size > MAX_ARRAY
 
         def shape_object(packed: list[Any], bound: Bound) -> dict[str, Any]:
-            found = unpack(packed, size)
-            for index, prefix in enumerate(prefixes):
-                depends_on(f"{prefix}{found[index]}")
+            found = unpack(packed, size) if chunked else packed or [None]
+            recorded = bound.tags
+            if recorded is not None:
+                for index, prefix in prefixes:
+                    recorded.add(f"{prefix}{found[index]}")
             return {
-                key: shape(None if index is None else found[index], bound)
+                key: found[index] if shape is None else shape(found[index], bound)
                 for key, index, shape in parts
             }
 
@@ -378,7 +409,8 @@ class Planner:
 
     def _field(
         self, parent: GraphQLObjectType, row: Row | None, details: list[FieldDetails]
-    ) -> tuple[ColumnElement[Any], Shape]:
+    ) -> tuple[ColumnElement[Any], Shape | None]:
+        """The field's SQL and its shape (AS_IS: the JSON value as it is)."""
         site = self._site(parent, details)
         definition = site.strawberry.metadata.get(PLAN)
         args = PlanArgs(self, site)
@@ -404,7 +436,7 @@ class Planner:
         args: PlanArgs,
         site: Site,
         details: list[FieldDetails],
-    ) -> tuple[ColumnElement[Any], Shape]:
+    ) -> tuple[ColumnElement[Any], Shape | None]:
         sql = definition.sql(row, args)
         complete = self._complete(site.field.type, details)
         convert = definition.convert
@@ -416,6 +448,8 @@ class Planner:
                 return complete(convert(parts), bound)
 
             return self.json.array([self.json.value(part) for part in sql]), shape_tuple
+        if convert is same and _shown_as_stored(sql.type, site.field.type):
+            return self.json.value(sql), AS_IS
         decode = _decoded(decoder(sql.type))
         return self.json.value(sql), lambda value, bound: complete(convert(decode(value)), bound)
 
@@ -472,7 +506,7 @@ class Planner:
         cls = definition.target(args)
         entity = None if cls is None else entity_of(cls)
         if cls is None or entity is None:  # `node` with an id of no known type
-            return null(), lambda _value, _bound: _missing(at_root)
+            return null(), lambda _value, bound: _missing(at_root, bound)
         row = self.alias(entity.table)
         value, shape = self._entity_object(cls, entity, row, details)
         order = sort_clauses([(key, key.column(row)) for key in definition.order])
@@ -485,7 +519,7 @@ class Planner:
         )
 
         def shape_one(found: Any, bound: Bound) -> Any:
-            return _missing(at_root) if found is None else shape(found, bound)
+            return _missing(at_root, bound) if found is None else shape(found, bound)
 
         return self.json.nested(subquery.scalar_subquery()), shape_one
 
@@ -515,8 +549,8 @@ class Planner:
         at_root = parent is None
 
         def shape_many(found: list[Any], bound: Bound) -> list[Any]:
-            if at_root:
-                depends_on(LISTS)
+            if at_root and bound.tags is not None:
+                bound.tags.add(LISTS)
             return [shape(item, bound) for item in found]
 
         return self.json.nested(subquery), shape_many
@@ -597,10 +631,42 @@ class Planner:
                 page_info_fields[key] = [(k, p[0].node.name.value) for k, p in info.items()]
         sort_count = len(keys)
         at_root = parent is None
+        # Per `edges` selection, what each edge shows: its node's (index, shape), or the
+        # name of the field ("cursor", "__typename").
+        edge_parts: dict[str, list[tuple[str, tuple[int, Shape] | str]]] = {
+            key: [
+                (edge_key, nodes.get((key, edge_key)) or edge_part[0].node.name.value)
+                for edge_key, edge_part in groups.items()
+            ]
+            for key, groups in edge_groups.items()
+        }
+
+        def edges(
+            parts: list[tuple[str, tuple[int, Shape] | str]],
+            items: list[Any],
+            cursor: Callable[[int], str],
+            bound: Bound,
+        ) -> list[dict[str, Any]]:
+            if len(parts) == 1:
+                edge_key, only = parts[0]
+                if not isinstance(only, str):  # { node { ... } }
+                    index, shape = only
+                    return [{edge_key: shape(item[index], bound)} for item in items]
+            return [
+                {
+                    edge_key: cursor(position)
+                    if part == "cursor"
+                    else edge_type.name
+                    if isinstance(part, str)
+                    else part[1](item[part[0]], bound)
+                    for edge_key, part in parts
+                }
+                for position, item in enumerate(items)
+            ]
 
         def shape_connection(found: list[Any], bound: Bound) -> dict[str, Any]:
-            if at_root:
-                depends_on(LISTS)
+            if at_root and bound.tags is not None:
+                bound.tags.add(LISTS)
             first = first_of(bound)
             after_cursor = bound.arguments(site).get("after")
             items = found[0][:first]
@@ -615,7 +681,9 @@ class Planner:
             answer: dict[str, Any] = {}
             for key, part in grouped.items():
                 field_name = part[0].node.name.value
-                if field_name == "__typename":
+                if field_name == "edges":
+                    answer[key] = edges(edge_parts[key], items, cursor, bound)
+                elif field_name == "__typename":
                     answer[key] = connection.name
                 elif field_name == "totalCount":
                     answer[key] = found[1]
@@ -628,20 +696,6 @@ class Planner:
                         items,
                         cursor,
                     )
-                elif field_name == "edges":
-                    answer[key] = [
-                        {
-                            edge_key: (
-                                edge_type.name
-                                if edge_part[0].node.name.value == "__typename"
-                                else cursor(index)
-                                if edge_part[0].node.name.value == "cursor"
-                                else nodes[key, edge_key][1](item[nodes[key, edge_key][0]], bound)
-                            )
-                            for edge_key, edge_part in edge_groups[key].items()
-                        }
-                        for index, item in enumerate(items)
-                    ]
                 else:
                     raise NotPlannable(f"{connection.name}.{field_name}")
             return answer
@@ -746,7 +800,7 @@ def _constant(value: Any) -> Shape:
     return lambda _value, _bound: value
 
 
-def _missing(at_root: bool) -> None:
-    if at_root:
-        depends_on(LISTS)  # a row added later must not stay hidden by a cached answer
+def _missing(at_root: bool, bound: Bound) -> None:
+    if at_root and bound.tags is not None:
+        bound.tags.add(LISTS)  # a row added later must not stay hidden by a cached answer
     return None

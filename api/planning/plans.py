@@ -35,6 +35,7 @@ from graphql import (
 )
 from graphql.execution.collect_fields import FragmentDetails
 from graphql.execution.values import get_variable_values
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.schema.schema import validate_document
 
@@ -104,8 +105,15 @@ class QueryPlans:
             max_entries=MAX_DOCUMENTS, max_bytes=PLANS_MAX_BYTES
         )
 
-    async def answer(self, query: str, operation_name: str | None, variables: Any) -> bytes | None:
-        """The response body, or None when strawberry must answer."""
+    async def answer(
+        self,
+        query: str,
+        operation_name: str | None,
+        variables: Any,
+        tags: set[str] | None = None,
+    ) -> bytes | None:
+        """The response body, or None when strawberry must answer. `tags`: where the
+        response cache wants the tags of the rows it shows."""
         entry = self._entry(query, operation_name)
         if entry is None or not isinstance(variables, dict | None):
             return None
@@ -114,7 +122,7 @@ class QueryPlans:
         )
         if isinstance(coerced, list):
             return None
-        bound = Bound(self.schema, coerced, utc_now())
+        bound = Bound(self.schema, coerced, utc_now(), tags)
         measure = entry.measure or (
             Walker(self.schema._schema, entry.document, entry.operation, variables).measure()
         )
@@ -144,13 +152,20 @@ class QueryPlans:
         return orjson.dumps({"data": data, "extensions": cost_extension(measure, self.limits)})
 
     async def _run(self, sql: str, parameters: tuple[Any, ...]) -> str:
-        connection = await connect(self.engine)
-        try:
-            result = await connection.exec_driver_sql(sql, parameters)
-            text: str = result.scalar_one()
-            return text
-        finally:
-            await connection.close()
+        """The statement's JSON. A read on a pooled connection the server had dropped
+        runs once more, on a new one (pooled connections are not pinged under load)."""
+        for attempt in range(2):
+            connection = await connect(self.engine)
+            try:
+                result = await connection.exec_driver_sql(sql, parameters)
+                text: str = result.scalar_one()
+                return text
+            except DBAPIError as error:
+                if attempt or not error.connection_invalidated:
+                    raise
+            finally:
+                await connection.close()
+        raise AssertionError("unreachable")
 
     def _entry(self, query: str, operation_name: str | None) -> DocumentPlans | None:
         key = (query, operation_name)

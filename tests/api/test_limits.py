@@ -406,8 +406,8 @@ async def test_statement_timeout_cancels_slow_sql_on_postgresql(
         database_url=database_url, db_statement_timeout_seconds=0.05, rate_limit_per_minute=0
     )
     if engine.dialect.name != "postgresql":
-        assert _pool_options(settings) == {}
-        slow = create_engine(database_url, **_pool_options(settings))
+        assert _pool_options(settings, ping=True) == {}
+        slow = create_engine(database_url, **_pool_options(settings, ping=True))
         try:
             async with slow.connect() as connection:
                 count = await connection.scalar(
@@ -421,7 +421,7 @@ async def test_statement_timeout_cancels_slow_sql_on_postgresql(
         assert count == 300_000  # took far longer than 50 ms, and was not cancelled
         return
 
-    options = _pool_options(settings)
+    options = _pool_options(settings, ping=True)
     assert options["connect_args"]["server_settings"] == {"statement_timeout": "50"}
     slow = create_engine(database_url, **options)
     try:

@@ -218,8 +218,9 @@ async def test_burst_during_outage_all_answer_service_unavailable(
 async def test_dead_pooled_connections_are_replaced_without_a_failed_request(
     service: Service,
 ) -> None:
-    """The database restarted between two requests: pre-ping replaces the pooled
-    connections it dropped, so the first request afterwards already succeeds."""
+    """The database restarted between two requests: the planned read meets a dropped
+    pooled connection and runs again on a new one, so the first request afterwards
+    already succeeds (and /readyz's write pool pings before use)."""
     await asyncio.gather(*(service.post() for _ in range(2 * POOL_SIZE)))  # fill the pool
     pooled = service.proxy.live_connections
     assert pooled > 0
