@@ -111,4 +111,3 @@ async def test_graphiql_answers_the_readme_example_as_the_readme_shows(
     assert REQUEST_ID.sub('"requestId": …', answer) == REQUEST_ID.sub('"requestId": …', shown)
     assert json.loads(answer)["data"] == json.loads(shown)["data"]
     assert outside == []
-
