@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test test-postgres lint format schema seed bench clean
+.PHONY: run test test-postgres test-browser lint format schema seed bench clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON_SYSTEM) -m venv $(VENV)
@@ -24,6 +24,11 @@ test: $(INSTALLED)
 ## test-postgres: the whole suite on the local PostgreSQL (in databases `test_<random>`, dropped after)
 test-postgres: $(INSTALLED)
 	TEST_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/test $(PY) -m pytest $(PYTEST_ARGS)
+
+## test-browser: the README's example through GraphiQL in headless Chromium (installs both)
+test-browser: $(INSTALLED)
+	VENV=$(VENV) scripts/install-browser.sh
+	$(PY) -m pytest -m browser $(PYTEST_ARGS)
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .

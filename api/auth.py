@@ -2,7 +2,7 @@
 
 from api.context import Info
 from api.errors import ApiError, ErrorCode
-from api.keys import find_active_key
+from api.keys import bearer_secret, find_active_key
 from models import ApiKey, ApiKeyRole
 
 
@@ -12,13 +12,6 @@ class Unauthenticated(ApiError):
 
 class Forbidden(ApiError):
     code = ErrorCode.FORBIDDEN
-
-
-def bearer_secret(authorization: str | None) -> str | None:
-    if not authorization:
-        return None
-    scheme, _, secret = authorization.partition(" ")
-    return (secret.strip() or None) if scheme.lower() == "bearer" else None
 
 
 async def require_role(info: Info, role: ApiKeyRole) -> ApiKey:

@@ -35,9 +35,8 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.auth import bearer_secret
 from api.errors import ErrorCode, error_body
-from api.keys import hash_secret
+from api.keys import bearer_secret, hash_secret
 from api.rate_limit import ActiveKeys, RateLimiter, address_identity, key_identity
 
 logger = logging.getLogger("reelgraph.http")

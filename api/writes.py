@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from api.auth import require_role
 from api.context import Info
@@ -20,7 +21,7 @@ from api.errors import BadUserInput, NotFound, shown
 from api.ids import decode_id
 from api.validation import SLUG_LENGTH
 from models import ApiKey, ApiKeyRole, Title
-from seed.load import slugify
+from models.slugs import slugify
 
 # How many numbered slugs one query asks about.
 _PROBE = 20
@@ -78,7 +79,7 @@ async def title_write(
     pk = title_pk(title_id, argument)
     try:
         async with sessions() as session, session.begin():
-            stmt = select(Title.id).where(Title.id == pk).with_for_update()
+            stmt = select(col(Title.id)).where(col(Title.id) == pk).with_for_update()
             if await session.scalar(stmt) is None:
                 raise _missing(title_id, argument)
             yield session, pk
@@ -86,7 +87,7 @@ async def title_write(
         # SQLite has no row locks (FOR UPDATE compiles to nothing): a deleteTitle may
         # commit between the check above and this write's insert, whose foreign key fails.
         async with sessions() as session:
-            if await session.scalar(select(Title.id).where(Title.id == pk)) is None:
+            if await session.scalar(select(col(Title.id)).where(col(Title.id) == pk)) is None:
                 raise _missing(title_id, argument) from None
         raise
 

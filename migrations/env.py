@@ -8,7 +8,7 @@ from sqlalchemy.engine import Connection
 import models
 from api.settings import get_settings
 from models.db import create_engine
-from seed.migrations import include_object
+from models.migrations import include_object
 
 
 def database_url() -> str:

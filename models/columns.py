@@ -2,7 +2,7 @@
 
 import enum
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
@@ -61,3 +61,16 @@ def enum_column(enum_class: type[enum.Enum], name: str, **kwargs: Any) -> sa.Col
         ),
         **kwargs,
     )
+
+
+def table_of(model: type[SQLModel]) -> sa.Table:
+    """A model's table, typed (SQLModel declares no `__table__` for type checkers)."""
+    table = sa.inspect(model).local_table
+    assert isinstance(table, sa.Table)
+    return table
+
+
+def id_column(column: int | None) -> sa.ColumnElement[int]:
+    """A primary key as SQL reads it back: never NULL, though the model types it
+    `int | None` (None only before the row is inserted)."""
+    return cast(sa.ColumnElement[int], column)

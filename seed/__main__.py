@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.settings import get_settings
 from models.db import create_engine, create_sessionmaker
+from models.migrations import upgrade
 from seed.guide import load_guide
 from seed.load import curated_entries, is_empty, load_entries, utc_today
-from seed.migrations import upgrade
 from seed.synthetic import GenerateReport, generate, generate_in_parallel
 
 

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models import (
     Airing,
@@ -35,6 +36,7 @@ from models import (
     Title,
     TitleKind,
 )
+from models.columns import id_column
 
 # slug: (name, region, IANA zone, what it shows)
 CHANNELS = {
@@ -110,13 +112,19 @@ async def _series_structure(session: AsyncSession, slugs: Sequence[str], today: 
     """Seasons and weekly episodes for every curated series that has none yet."""
     series = (
         await session.execute(
-            select(Title.id, Title.slug, Title.name, Title.year, Title.release_date,
-                   Title.runtime_minutes)
-            .where(Title.kind == TitleKind.SERIES, Title.slug.in_(slugs))
-            .where(~select(Season.id).where(Season.title_id == Title.id).exists())
-            .order_by(Title.id)
+            select(
+                id_column(Title.id),
+                col(Title.slug),
+                col(Title.name),
+                col(Title.year),
+                col(Title.release_date),
+                col(Title.runtime_minutes),
+            )
+            .where(col(Title.kind) == TitleKind.SERIES, col(Title.slug).in_(slugs))
+            .where(~select(col(Season.id)).where(col(Season.title_id) == col(Title.id)).exists())
+            .order_by(col(Title.id))
         )
-    ).all()  # fmt: skip
+    ).all()
     added = 0
     for title_id, slug, name, year, release_date, runtime in series:
         rng = random.Random(slug)
@@ -136,11 +144,11 @@ async def _series_structure(session: AsyncSession, slugs: Sequence[str], today: 
         status = SeriesStatus.RETURNING if returning else SeriesStatus.ENDED
         end_year = None if returning else premieres[-1].year
         await session.execute(
-            update(Title).where(Title.id == title_id).values(status=status, end_year=end_year)
+            update(Title).where(col(Title.id) == title_id).values(status=status, end_year=end_year)
         )
         for number, premiere in enumerate(premieres, start=1):
             season_id = await session.scalar(
-                insert(Season).returning(Season.id).values(
+                insert(Season).returning(col(Season.id)).values(
                     title_id=title_id, number=number, name=f"Season {number}",
                     premiere_date=premiere,
                 )
@@ -165,7 +173,7 @@ async def _series_structure(session: AsyncSession, slugs: Sequence[str], today: 
 
 
 async def _channels(session: AsyncSession) -> int:
-    existing = set(await session.scalars(select(Channel.slug)))
+    existing = set(await session.scalars(select(col(Channel.slug))))
     rows = [
         {"slug": slug, "name": name, "region": region, "time_zone": zone}
         for slug, (name, region, zone, _shows) in CHANNELS.items()
@@ -179,26 +187,34 @@ async def _channels(session: AsyncSession) -> int:
 async def _images(session: AsyncSession, slugs: Sequence[str]) -> int:
     """Posters of titles, logos of providers and channels, photos of leading cast."""
     owners: list[tuple[ImageKind, str, int, str, tuple[tuple[int, int], tuple[int, ...]]]] = []
-    titles = select(Title.id, Title.slug).where(Title.slug.in_(slugs))
+    titles = select(id_column(Title.id), col(Title.slug)).where(col(Title.slug).in_(slugs))
     for title_id, slug in await session.execute(titles):
         owners.append((ImageKind.POSTER, "title_id", title_id, f"posters/{slug}.jpg", POSTER))
-    for provider_id, slug in await session.execute(select(Provider.id, Provider.slug)):
+    for provider_id, slug in await session.execute(
+        select(id_column(Provider.id), col(Provider.slug))
+    ):
         path = f"logos/providers/{slug}.png"
         owners.append((ImageKind.LOGO, "provider_id", provider_id, path, LOGO))
-    guide_channels = select(Channel.id, Channel.slug).where(Channel.slug.in_(CHANNELS))
+    guide_channels = select(id_column(Channel.id), col(Channel.slug)).where(
+        col(Channel.slug).in_(CHANNELS)
+    )
     for channel_id, slug in await session.execute(guide_channels):
         path = f"logos/channels/{slug}.png"
         owners.append((ImageKind.LOGO, "channel_id", channel_id, path, LOGO))
     leads = (
-        select(Person.id, Person.slug)
-        .join(Credit, Credit.person_id == Person.id)
-        .join(Title, Title.id == Credit.title_id)
-        .where(Credit.role == CreditRole.CAST, Credit.position < 4, Title.slug.in_(slugs))
+        select(id_column(Person.id), col(Person.slug))
+        .join(Credit, col(Credit.person_id) == col(Person.id))
+        .join(Title, col(Title.id) == col(Credit.title_id))
+        .where(
+            col(Credit.role) == CreditRole.CAST,
+            col(Credit.position) < 4,
+            col(Title.slug).in_(slugs),
+        )
         .distinct()
     )
     for person_id, slug in await session.execute(leads):
         owners.append((ImageKind.PHOTO, "person_id", person_id, f"people/{slug}.jpg", PHOTO))
-    have = set(await session.scalars(select(Image.path)))
+    have = set(await session.scalars(select(col(Image.path))))
     missing = [owner for owner in owners if owner[3] not in have]
     if not missing:
         return 0
@@ -211,7 +227,9 @@ async def _images(session: AsyncSession, slugs: Sequence[str]) -> int:
     ids: dict[str, int] = {}
     for column in {row_column for _kind, row_column, *_ in missing}:
         same = [row for row in rows if column in row]
-        inserted = await session.execute(insert(Image).returning(Image.path, Image.id), same)
+        inserted = await session.execute(
+            insert(Image).returning(col(Image.path), id_column(Image.id)), same
+        )
         ids |= dict(inserted.all())
     renditions = [
         {
@@ -246,17 +264,17 @@ async def _programs(
     """(movies, series with episodes) of the curated titles, in a stable order."""
     episodes: dict[int, list[tuple[int, int]]] = {}
     for title_id, episode_id, number in await session.execute(
-        select(Episode.title_id, Episode.id, Episode.number)
-        .join(Title, Title.id == Episode.title_id)
-        .where(Title.slug.in_(slugs))
-        .order_by(Episode.title_id, Episode.season_id, Episode.number)
+        select(col(Episode.title_id), id_column(Episode.id), col(Episode.number))
+        .join(Title, col(Title.id) == col(Episode.title_id))
+        .where(col(Title.slug).in_(slugs))
+        .order_by(col(Episode.title_id), col(Episode.season_id), col(Episode.number))
     ):
         episodes.setdefault(title_id, []).append((episode_id, number))
     movies, series = [], []
     for title_id, kind, runtime in await session.execute(
-        select(Title.id, Title.kind, Title.runtime_minutes)
-        .where(Title.slug.in_(slugs))
-        .order_by(Title.slug)
+        select(id_column(Title.id), col(Title.kind), col(Title.runtime_minutes))
+        .where(col(Title.slug).in_(slugs))
+        .order_by(col(Title.slug))
     ):
         if kind is TitleKind.MOVIE:
             movies.append(_Program(title_id, runtime or 90, ()))
@@ -272,7 +290,9 @@ async def _airings(session: AsyncSession, slugs: Sequence[str], today: date) -> 
         return 0
     channels = (
         await session.execute(
-            select(Channel.id, Channel.slug, Channel.time_zone).where(Channel.slug.in_(CHANNELS))
+            select(id_column(Channel.id), col(Channel.slug), col(Channel.time_zone)).where(
+                col(Channel.slug).in_(CHANNELS)
+            )
         )
     ).all()
     added = 0
@@ -285,9 +305,9 @@ async def _airings(session: AsyncSession, slugs: Sequence[str], today: date) -> 
                 select(func.count())
                 .select_from(Airing)
                 .where(
-                    Airing.channel_id == channel_id,
-                    Airing.starts_at >= start,
-                    Airing.starts_at < end,
+                    col(Airing.channel_id) == channel_id,
+                    col(Airing.starts_at) >= start,
+                    col(Airing.starts_at) < end,
                 )
             )
             if taken:

@@ -7,8 +7,6 @@ airings around today, images.
 """
 
 import json
-import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -18,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models import (
     Credit,
@@ -31,18 +30,15 @@ from models import (
     TitleGenre,
     TitleLanguage,
 )
+from models.columns import id_column
 from models.reviews import mean_rating
+from models.slugs import slugify
 from seed.example import REFUSENIK
 from seed.guide import GuideReport, load_guide
 from seed.reference import GENRES, PROVIDERS
 
 CATALOGUE_DIR = Path(__file__).resolve().parent / "catalogue"
 Entry = dict[str, Any]
-
-
-def slugify(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
 def utc_today() -> date:
@@ -80,7 +76,7 @@ async def load_entries(session: AsyncSession, entries: Sequence[Entry]) -> LoadR
     provider_ids = await _ensure_by_slug(session, Provider, PROVIDERS)
     existing = set(
         await session.scalars(
-            select(Title.slug).where(Title.slug.in_([e["slug"] for e in entries]))
+            select(col(Title.slug)).where(col(Title.slug).in_([e["slug"] for e in entries]))
         )
     )
     new = [entry for entry in entries if entry["slug"] not in existing]
@@ -113,9 +109,9 @@ async def _insert_title(
     person_ids: dict[str, int],
 ) -> None:
     release = entry.get("releaseDate")
-    title_id = await session.scalar(
+    inserted = await session.execute(
         insert(Title)
-        .returning(Title.id)
+        .returning(id_column(Title.id))
         .values(
             slug=entry["slug"],
             name=entry["name"],
@@ -129,6 +125,7 @@ async def _insert_title(
             critic_rating=mean_rating(review.get("rating") for review in entry.get("reviews", [])),
         )
     )
+    title_id = inserted.scalar_one()
     children: list[tuple[type[Any], list[dict[str, Any]]]] = [
         (TitleGenre, [{"title_id": title_id, "genre_id": genre_ids[g]} for g in entry["genres"]]),
         (TitleLanguage, _languages(title_id, entry)),

@@ -38,6 +38,7 @@ import sqlalchemy as sa
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlmodel import SQLModel, col
 from tqdm import tqdm
 
 from models import (
@@ -54,6 +55,7 @@ from models import (
     TitleGenre,
     TitleLanguage,
 )
+from models.columns import id_column, table_of
 from models.db import create_sessionmaker
 from models.reviews import mean_rating
 from seed.load import load_entries
@@ -333,7 +335,7 @@ class Generator:
         }
 
 
-TABLES: dict[str, type[Any]] = {
+TABLES: dict[str, type[SQLModel]] = {
     "titles": Title,
     "title_genres": TitleGenre,
     "title_languages": TitleLanguage,
@@ -396,7 +398,7 @@ async def generate(
     the same rows.
     """
     started = time.monotonic()
-    dialect = session.bind.dialect
+    dialect = session.get_bind().dialect
     method = method or ("copy" if dialect.name == "postgresql" else "insert")
     if method == "copy" and dialect.name != "postgresql":
         raise ValueError("COPY needs PostgreSQL")
@@ -456,8 +458,10 @@ async def generate_in_parallel(
 
 async def _plan(session: AsyncSession, titles: int, seed: int, batch_size: int) -> _Plan:
     await load_entries(session, [])  # reference genres and providers
-    genre_ids = list(await session.scalars(select(Genre.id).order_by(Genre.id)))
-    provider_ids = list(await session.scalars(select(Provider.id).order_by(Provider.id)))
+    genre_ids = list(await session.scalars(select(id_column(Genre.id)).order_by(col(Genre.id))))
+    provider_ids = list(
+        await session.scalars(select(id_column(Provider.id)).order_by(col(Provider.id)))
+    )
 
     async def next_id(table: type[Any]) -> int:
         return int(await session.scalar(select(func.coalesce(func.max(table.id), 0))) or 0) + 1
@@ -501,12 +505,12 @@ async def _batches(plan: _Plan) -> AsyncGenerator[tuple[Rows, int]]:
 
 async def _write_people(writer: "_Writer", plan: _Plan) -> None:
     for people in _chunks(plan.generator.person_rows(), plan.people_batch_size):
-        await writer.write(Person.__table__, people)
+        await writer.write(table_of(Person), people)
 
 
 async def _write_batch(writer: "_Writer", batch: Rows) -> None:
     for name, table in TABLES.items():
-        await writer.write(table.__table__, batch[name])
+        await writer.write(table_of(table), batch[name])
 
 
 async def _write_in_parallel(
@@ -553,8 +557,8 @@ async def _write_in_parallel(
 async def _remove(engine: AsyncEngine, plan: _Plan) -> None:
     """Deletes the titles (their rows cascade) and people a failed load added."""
     async with engine.begin() as connection:
-        await connection.execute(delete(Title).where(Title.id >= plan.first_title_id))
-        await connection.execute(delete(Person).where(Person.id >= plan.first_person_id))
+        await connection.execute(delete(Title).where(col(Title.id) >= plan.first_title_id))
+        await connection.execute(delete(Person).where(col(Person.id) >= plan.first_person_id))
 
 
 async def _advance_sequences(connection: AsyncConnection | AsyncSession) -> None:
@@ -620,6 +624,7 @@ class _CopyWriter:
             await connection.execute(text("SELECT 1"))
         raw = await connection.get_raw_connection()
         driver = raw.driver_connection
+        assert driver is not None
         if start_transaction and not driver.is_in_transaction():
             raise RuntimeError("no transaction on the connection: COPY would autocommit")
         return cls(driver, connection.dialect)

@@ -18,8 +18,8 @@ from api.keys import create_key
 from api.settings import Settings
 from models import ApiKeyRole
 from models.db import create_engine, create_sessionmaker
+from models.migrations import upgrade
 from seed.load import curated_entries, load_entries
-from seed.migrations import upgrade
 from tests.databases import create_database, drop_database, per_run_url, postgres_test_url
 from tests.helpers import NO_LEAK_HOOKS, GraphQL, assert_no_leak
 

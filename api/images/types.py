@@ -12,11 +12,12 @@ from api.planning.pages import Row, SortKey, validate_first
 from api.settings import get_settings
 from models import Image as ImageRow
 from models import ImageKind, ImageRendition
+from models.columns import table_of
 
 strawberry.enum(ImageKind)
 
-IMAGES = ImageRow.__table__  # type: ignore[attr-defined]
-RENDITIONS = ImageRendition.__table__  # type: ignore[attr-defined]
+IMAGES = table_of(ImageRow)
+RENDITIONS = table_of(ImageRendition)
 MAX_WIDTH = 10_000
 
 # An owner's images of a kind: by position, then id.

@@ -4,8 +4,9 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlmodel import col
 
 from models import ApiKey, ApiKeyRole
 from models.columns import utc_now
@@ -17,6 +18,14 @@ KEY_PREFIX = "rg_"
 class IssuedKey:
     key: ApiKey
     secret: str  # the only time the secret exists outside the client
+
+
+def bearer_secret(authorization: str | None) -> str | None:
+    """The key an `Authorization: Bearer <key>` header carries; None for any other."""
+    if not authorization:
+        return None
+    scheme, _, secret = authorization.partition(" ")
+    return (secret.strip() or None) if scheme.lower() == "bearer" else None
 
 
 def hash_secret(secret: str) -> str:
@@ -32,13 +41,17 @@ async def create_key(session: AsyncSession, role: ApiKeyRole, name: str) -> Issu
 
 
 async def find_active_key(session: AsyncSession, secret: str) -> ApiKey | None:
-    stmt = select(ApiKey).where(ApiKey.key_hash == hash_secret(secret), ApiKey.revoked_at.is_(None))
+    stmt = select(ApiKey).where(
+        col(ApiKey.key_hash) == hash_secret(secret), col(ApiKey.revoked_at).is_(None)
+    )
     return await session.scalar(stmt)
 
 
 async def is_active_hash(engine: AsyncEngine, key_hash: str) -> bool:
     """Whether an active key has this hash (the rate limiter asks, before any session)."""
-    stmt = select(ApiKey.id).where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))
+    stmt = select(col(ApiKey.id)).where(
+        col(ApiKey.key_hash) == key_hash, col(ApiKey.revoked_at).is_(None)
+    )
     async with AsyncSession(engine) as session:
         return await session.scalar(stmt) is not None
 
@@ -47,11 +60,13 @@ async def revoke_key(session: AsyncSession, prefix: str) -> int:
     """Revokes the active keys starting with `prefix`; returns how many."""
     stmt = (
         update(ApiKey)
-        .where(ApiKey.prefix == prefix, ApiKey.revoked_at.is_(None))
+        .where(col(ApiKey.prefix) == prefix, col(ApiKey.revoked_at).is_(None))
         .values(revoked_at=utc_now())
     )
-    return (await session.execute(stmt)).rowcount
+    result = await session.execute(stmt)
+    assert isinstance(result, CursorResult)
+    return result.rowcount
 
 
 async def list_keys(session: AsyncSession) -> list[ApiKey]:
-    return list(await session.scalars(select(ApiKey).order_by(ApiKey.id)))
+    return list(await session.scalars(select(ApiKey).order_by(col(ApiKey.id))))

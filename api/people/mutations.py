@@ -6,6 +6,7 @@ from typing import Literal
 import strawberry
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api import validation
 from api.context import Info
@@ -15,6 +16,7 @@ from api.response_cache import LISTS, person_tag, title_tag
 from api.writes import check_write, free_slugs, ids_by_slug, slug_of, title_write, upsert_statement
 from models import ApiKeyRole, CreditRole, Person
 from models import Credit as CreditRow
+from models.columns import id_column
 
 MAX_CREDITS = 500
 Key = Literal["slug", "name"]
@@ -45,7 +47,9 @@ def _person(index: int, credit: CreditInput) -> tuple[Key, str]:
 async def _ids_by_name(session: AsyncSession, names: set[str]) -> dict[str, int]:
     """People by exact name; of namesakes, the first added."""
     found = await session.execute(
-        select(Person.name, Person.id).where(Person.name.in_(names)).order_by(Person.id.desc())
+        select(col(Person.name), id_column(Person.id))
+        .where(col(Person.name).in_(names))
+        .order_by(col(Person.id).desc())
     )
     return dict(found.all())
 
@@ -65,7 +69,9 @@ async def _add_people(session: AsyncSession, names: Sequence[str]) -> dict[str, 
         ordered = sorted(zip(slugs, pending, strict=True))
         await session.execute(insert_new, [{"slug": s, "name": n} for s, n in ordered])
         rows = await session.execute(
-            select(Person.slug, Person.name, Person.id).where(Person.slug.in_(slugs))
+            select(col(Person.slug), col(Person.name), id_column(Person.id)).where(
+                col(Person.slug).in_(slugs)
+            )
         )
         holders = {slug: (name, pk) for slug, name, pk in rows.all()}
         for slug, name in zip(slugs, pending, strict=True):
@@ -117,7 +123,7 @@ class CreditMutation:
                         "person once per role (several characters go in one `character`)",
                     )
                 seen.add((person_id, credit.role))
-            await session.execute(delete(CreditRow).where(CreditRow.title_id == pk))
+            await session.execute(delete(CreditRow).where(col(CreditRow.title_id) == pk))
             rows = [
                 CreditRow(
                     title_id=pk,

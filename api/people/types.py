@@ -1,22 +1,22 @@
-"""GraphQL types for people and their credits, and the orders credits are listed in."""
+"""GraphQL types for people and their credits."""
 
 from typing import TYPE_CHECKING, Annotated, Self
 
 import strawberry
-from sqlalchemy import select
 
 from api.connection import Connection
 from api.external_ids import ExternalIds, external_ids
 from api.images.types import Image, image_of
 from api.node import Node
+from api.people.sorters import NEWEST_TITLES_FIRST
 from api.planning.declare import NO_DEFAULT, column, entity, loaded, node_id, planned
 from api.planning.fields import Keyset, One, Paged
-from api.planning.pages import Ordering, SortKey
 from api.response_cache import PERSON, TITLE
 from models import Credit as CreditRow
 from models import CreditRole, ImageKind, PersonExternalId
 from models import Person as PersonRow
 from models import Title as TitleRow
+from models.columns import table_of
 
 if TYPE_CHECKING:
     from api.titles.types import Title
@@ -25,27 +25,11 @@ strawberry.enum(CreditRole)
 
 LazyTitle = Annotated["Title", strawberry.lazy("api.titles.types")]
 
-PEOPLE = PersonRow.__table__  # type: ignore[attr-defined]
-CREDITS = CreditRow.__table__  # type: ignore[attr-defined]
-PERSON_EXTERNAL_IDS = PersonExternalId.__table__  # type: ignore[attr-defined]
-TITLES = TitleRow.__table__  # type: ignore[attr-defined]
+PEOPLE = table_of(PersonRow)
+CREDITS = table_of(CreditRow)
+PERSON_EXTERNAL_IDS = table_of(PersonExternalId)
+TITLES = table_of(TitleRow)
 
-BILLING_ORDER = Ordering(
-    "CREDITS", (SortKey(lambda row: row.c.position), SortKey(lambda row: row.c.id))
-)
-NEWEST_TITLES_FIRST = Ordering(
-    "FILMOGRAPHY",
-    (
-        SortKey(
-            lambda credit: (
-                select(TITLES.c.year).where(TITLES.c.id == credit.c.title_id).scalar_subquery()
-            ),
-            descending=True,
-            nullable=True,
-        ),
-        SortKey(lambda row: row.c.id),
-    ),
-)
 PAGE = (int | None, 20)
 AFTER = (str | None, NO_DEFAULT)
 

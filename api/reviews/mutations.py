@@ -38,22 +38,26 @@ class ReviewMutation:
     @strawberry.mutation(description="Needs a critic key; the key's name is the byline.")
     async def add_review(self, info: Info, title_id: strawberry.ID, input: ReviewInput) -> Review:
         critic = await check_write(info, ApiKeyRole.CRITIC)
-        fields = {
-            "reviewer": critic.name,
-            "author_key_id": critic.id,
-            "body": validation.text("body", input.body, 20_000, multiline=True),
-            "rating": None if input.rating is None else validation.rating("rating", input.rating),
-            "publication": (
-                None
-                if input.publication is None
-                else validation.text("publication", input.publication, 200)
-            ),
-            "published_at": _published_at(input.published_at),
-        }
+        body = validation.text("body", input.body, 20_000, multiline=True)
+        rating = None if input.rating is None else validation.rating("rating", input.rating)
+        publication = (
+            None
+            if input.publication is None
+            else validation.text("publication", input.publication, 200)
+        )
+        published_at = _published_at(input.published_at)
         async with title_write(info.context.sessions, title_id) as (session, pk):
             # The title's lock also orders concurrent reviews of it, so each mean
             # below sees every review committed before it.
-            row = ReviewRow(title_id=pk, **fields)
+            row = ReviewRow(
+                title_id=pk,
+                reviewer=critic.name,
+                author_key_id=critic.id,
+                body=body,
+                rating=rating,
+                publication=publication,
+                published_at=published_at,
+            )
             session.add(row)
             await session.flush()
             await session.execute(refresh_critic_rating(row.title_id))

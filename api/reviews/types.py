@@ -1,4 +1,4 @@
-"""GraphQL type for critic reviews, and the order a title's reviews are listed in."""
+"""GraphQL type for critic reviews."""
 
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Self
@@ -9,24 +9,16 @@ from api.blurb import Blurb
 from api.node import Node
 from api.planning.declare import column, entity, loaded, node_id, planned
 from api.planning.fields import One, Value
-from api.planning.pages import Ordering, SortKey, parse_date
 from api.response_cache import TITLE
 from models import Review as ReviewRow
+from models.columns import table_of
 
 if TYPE_CHECKING:
     from api.titles.types import Title
 
 LazyTitle = Annotated["Title", strawberry.lazy("api.titles.types")]
 
-REVIEWS = ReviewRow.__table__  # type: ignore[attr-defined]
-
-NEWEST_FIRST = Ordering(
-    "REVIEWS",
-    (
-        SortKey(lambda row: row.c.published_at, descending=True, nullable=True, parse=parse_date),
-        SortKey(lambda row: row.c.id),
-    ),
-)
+REVIEWS = table_of(ReviewRow)
 
 
 def _title() -> type:

@@ -11,10 +11,11 @@ from api.offers.types import OFFERS, PROVIDERS
 from api.planning.fields import Args
 from api.planning.pages import Row
 from models import Genre, TitleGenre, TitleKind
+from models.columns import table_of
 
 YEAR_RANGE = range(1870, 2101)
-GENRES = Genre.__table__
-TITLE_GENRES = TitleGenre.__table__
+GENRES = table_of(Genre)
+TITLE_GENRES = table_of(TitleGenre)
 
 
 @strawberry.input

@@ -6,9 +6,10 @@ from datetime import date
 from typing import Any
 
 import strawberry
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import CursorResult, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api import validation
 from api.arguments import OMITTED
@@ -19,7 +20,7 @@ from api.titles.types import Title
 from api.writes import check_write, free_slugs, ids_by_slug, slug_of, title_pk
 from models import ApiKeyRole, Genre, LanguageUse, TitleGenre, TitleKind, TitleLanguage
 from models import Title as TitleRow
-from models.columns import utc_now
+from models.columns import table_of, utc_now
 
 # The years of the `year_range` CHECK, and the release dates within them.
 FIRST_YEAR, LAST_YEAR = 1870, 2100
@@ -131,7 +132,7 @@ async def _replace_relations(session: AsyncSession, title_id: int, values: dict[
         if field in values:
             await session.execute(
                 delete(TitleLanguage).where(
-                    TitleLanguage.title_id == title_id, TitleLanguage.use == use
+                    col(TitleLanguage.title_id) == title_id, col(TitleLanguage.use) == use
                 )
             )
             rows = [
@@ -139,7 +140,7 @@ async def _replace_relations(session: AsyncSession, title_id: int, values: dict[
                 for position, language in enumerate(values[field])
             ]
             if rows:
-                await session.execute(insert(TitleLanguage.__table__), rows)
+                await session.execute(insert(table_of(TitleLanguage)), rows)
     if "genres" in values:
         found = await ids_by_slug(session, Genre, values["genres"])
         unknown = sorted(set(values["genres"]) - set(found))
@@ -147,10 +148,10 @@ async def _replace_relations(session: AsyncSession, title_id: int, values: dict[
             raise validation.invalid(
                 "genres", f"has unknown genre slugs {shown(', '.join(unknown))}"
             )
-        await session.execute(delete(TitleGenre).where(TitleGenre.title_id == title_id))
+        await session.execute(delete(TitleGenre).where(col(TitleGenre.title_id) == title_id))
         if found:
             await session.execute(
-                insert(TitleGenre.__table__),
+                insert(table_of(TitleGenre)),
                 [{"title_id": title_id, "genre_id": genre_id} for genre_id in found.values()],
             )
 
@@ -202,14 +203,14 @@ class TitleMutation:
             async with info.context.sessions() as session, session.begin():
                 stmt = (
                     update(TitleRow)
-                    .where(TitleRow.id == pk, TitleRow.version == input.expected_version)
+                    .where(col(TitleRow.id) == pk, col(TitleRow.version) == input.expected_version)
                     .values(**columns, version=TitleRow.version + 1, updated_at=utc_now())
                     .returning(TitleRow)
                 )
                 row = (await session.execute(stmt)).scalar_one_or_none()
                 if row is None:
                     current = await session.scalar(
-                        select(TitleRow.version).where(TitleRow.id == pk)
+                        select(col(TitleRow.version)).where(col(TitleRow.id) == pk)
                     )
                     if current is None:
                         raise NotFound(f"No title with ID {shown(id)}.", argument="id")
@@ -232,7 +233,8 @@ class TitleMutation:
         await check_write(info, ApiKeyRole.EDITOR)
         pk = title_pk(id, "id")
         async with info.context.sessions() as session, session.begin():
-            deleted = await session.execute(delete(TitleRow).where(TitleRow.id == pk))
+            deleted = await session.execute(delete(TitleRow).where(col(TitleRow.id) == pk))
+        assert isinstance(deleted, CursorResult)
         if deleted.rowcount == 0:
             raise NotFound(f"No title with ID {shown(id)}.", argument="id")
         await info.context.invalidate(title_tag(pk), LISTS)

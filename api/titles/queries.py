@@ -10,8 +10,8 @@ from api.planning.declare import NO_DEFAULT, planned
 from api.planning.fields import Keyset, Many, One, Paged
 from api.titles import filters, search
 from api.titles.filters import TitleFilter
-from api.titles.sorters import ORDERINGS, TitleOrder
-from api.titles.types import BY_NAME, TITLE_EXTERNAL_IDS, Genre, Title
+from api.titles.sorters import BY_NAME, ORDERINGS, TitleOrder
+from api.titles.types import TITLE_EXTERNAL_IDS, Genre, Title
 from models import ExternalSource, Owner
 
 

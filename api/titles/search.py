@@ -96,7 +96,8 @@ def best_matching(parent: Row | None, row: Row, args: Args) -> ColumnElement[boo
     )
     offset = args.param("after", lambda after: position_after(SEARCH_LIST, after), Integer())
     best = select(func.title_search_top(_tsquery(args), offset + first + 1))
-    return row.c.id.in_(best.scalar_subquery())
+    title_id: ColumnElement[int] = row.c.id
+    return title_id.in_(best.scalar_subquery())
 
 
 @dataclass(frozen=True)
@@ -117,10 +118,11 @@ class Ranked:
         return [(SortKey(lambda _: rank), rank), (SortKey(lambda row: row.c.id), row.c.id)]
 
     def source(self, row: Row, args: Args) -> FromClause:
+        titles: FromClause = row
         if args.dialect == "postgresql" or not _has_terms(args):
-            return row
+            return titles
         fts = _fts(row)
-        return row.join(fts, fts.c.rowid == row.c.id)
+        return titles.join(fts, fts.c.rowid == row.c.id)
 
     def after(self, row: Row, args: Args) -> ColumnElement[bool] | None:
         return None

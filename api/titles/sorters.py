@@ -1,10 +1,12 @@
-"""The orders a title list can be sorted in, as keyset orderings."""
+"""The orders a title list can be sorted in, as keyset orderings, and genres by name."""
 
 import enum
 
 import strawberry
 
 from api.planning.pages import Ordering, SortKey, parse_date, parse_float, parse_str
+
+BY_NAME = (SortKey(lambda row: row.c.name), SortKey(lambda row: row.c.id))
 
 
 @strawberry.enum

@@ -14,14 +14,18 @@ from api.images.types import Image, image_of, images_of
 from api.node import Node
 from api.offers.filters import available_now, parse_region, streamable_in
 from api.offers.types import OFFERS, PROVIDERS, Offer
-from api.people.types import AFTER, BILLING_ORDER, PAGE, Credit
+from api.people.sorters import BILLING_ORDER
+from api.people.types import AFTER, PAGE, Credit
 from api.planning.declare import NO_DEFAULT, column, entity, loaded, node_id, planned
 from api.planning.fields import Args, Keyset, Many, One, Paged, Scalars, Value
 from api.planning.pages import Row, SortKey
 from api.response_cache import TITLE
-from api.reviews.types import NEWEST_FIRST, Review
+from api.reviews.sorters import NEWEST_FIRST
+from api.reviews.types import Review
 from api.series.types import BY_NUMBER, SEASONS, Episode, Season
-from api.tv.types import BY_START, CHANNELS, Airing, Channel
+from api.titles.sorters import BY_NAME
+from api.tv.sorters import BY_START
+from api.tv.types import CHANNELS, Airing, Channel
 from models import (
     CreditRole,
     ImageKind,
@@ -35,17 +39,17 @@ from models import (
 )
 from models import Genre as GenreRow
 from models import Title as TitleRow
+from models.columns import table_of
 
 strawberry.enum(TitleKind)
 strawberry.enum(SeriesStatus)
 
-TITLES = TitleRow.__table__  # type: ignore[attr-defined]
-GENRES = GenreRow.__table__  # type: ignore[attr-defined]
-TITLE_GENRES = TitleGenre.__table__  # type: ignore[attr-defined]
-TITLE_LANGUAGES = TitleLanguage.__table__  # type: ignore[attr-defined]
-TITLE_EXTERNAL_IDS = TitleExternalId.__table__  # type: ignore[attr-defined]
+TITLES = table_of(TitleRow)
+GENRES = table_of(GenreRow)
+TITLE_GENRES = table_of(TitleGenre)
+TITLE_LANGUAGES = table_of(TitleLanguage)
+TITLE_EXTERNAL_IDS = table_of(TitleExternalId)
 
-BY_NAME = (SortKey(lambda row: row.c.name), SortKey(lambda row: row.c.id))
 # Display order on a title page: streaming first, then rent, then buy.
 _MONETIZATION_RANK = {member.value: rank for rank, member in enumerate(Monetization)}
 OFFER_ORDER = (

@@ -13,12 +13,11 @@ from api.offers.filters import parse_region
 from api.people.types import AFTER
 from api.planning.declare import NO_DEFAULT, planned
 from api.planning.fields import Args, Keyset, Many, One, Paged
-from api.planning.pages import Row, SortKey
-from api.tv.types import BY_START, CHANNELS, GUIDE_PAGE, Airing, Channel
+from api.planning.pages import Row
+from api.tv.sorters import BY_NAME, BY_START
+from api.tv.types import CHANNELS, GUIDE_PAGE, Airing, Channel
 from models import valid_time_zone
 from models.columns import UTCDateTime
-
-BY_NAME = (SortKey(lambda row: row.c.name), SortKey(lambda row: row.c.id))
 
 
 def day_bounds(day: date, zone_name: str) -> tuple[datetime, datetime]:

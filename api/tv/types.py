@@ -1,11 +1,10 @@
-"""GraphQL types for channels and airings, and the order airings are listed in."""
+"""GraphQL types for channels and airings."""
 
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import sqlalchemy as sa
 import strawberry
-from sqlalchemy import select
 
 from api.connection import Connection
 from api.images.types import Image, image_of
@@ -13,11 +12,13 @@ from api.node import Node
 from api.people.types import AFTER
 from api.planning.declare import NO_DEFAULT, column, entity, node_id, planned
 from api.planning.fields import Args, Keyset, One, Paged
-from api.planning.pages import Ordering, Row, SortKey, parse_str
+from api.planning.pages import Row
 from api.response_cache import TITLE
+from api.tv.sorters import BY_START
 from models import Airing as AiringRow
 from models import Channel as ChannelRow
 from models import ImageKind
+from models.columns import table_of
 
 if TYPE_CHECKING:
     from api.series.types import Episode
@@ -26,32 +27,9 @@ if TYPE_CHECKING:
 LazyTitle = Annotated["Title", strawberry.lazy("api.titles.types")]
 LazyEpisode = Annotated["Episode", strawberry.lazy("api.series.types")]
 
-CHANNELS = ChannelRow.__table__  # type: ignore[attr-defined]
-AIRINGS = AiringRow.__table__  # type: ignore[attr-defined]
+CHANNELS = table_of(ChannelRow)
+AIRINGS = table_of(AiringRow)
 GUIDE_PAGE = (int | None, 50)
-
-
-def parse_datetime(value: Any) -> datetime:
-    parsed = datetime.fromisoformat(parse_str(value))
-    if parsed.tzinfo is None:
-        raise ValueError(value)
-    return parsed
-
-
-def _channel_slug(airing: Row) -> Any:
-    return select(CHANNELS.c.slug).where(CHANNELS.c.id == airing.c.channel_id).scalar_subquery()
-
-
-# A guide's order: by start, then channel slug (the id breaks no real tie: two airings
-# on one channel never start together).
-BY_START = Ordering(
-    "AIRINGS",
-    (
-        SortKey(lambda airing: airing.c.starts_at, parse=parse_datetime),
-        SortKey(_channel_slug, parse=parse_str),
-        SortKey(lambda airing: airing.c.id),
-    ),
-)
 
 
 def _title() -> type:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from api.settings import get_settings
 from models.db import create_engine
+from models.migrations import upgrade
 from seed.importers import imdb, tvmaze
 from seed.importers.summary import ImportSummary
-from seed.migrations import upgrade
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:

@@ -31,8 +31,9 @@ from tqdm import tqdm
 
 from models.columns import utc_now
 from models.db import create_sessionmaker
+from models.slugs import slugify
 from seed.importers.summary import ImportSummary, MalformedRow
-from seed.load import ensure_reference_rows, slugify
+from seed.load import ensure_reference_rows
 from seed.reference import GENRES
 
 NULL = "\\N"

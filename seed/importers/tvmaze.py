@@ -46,6 +46,7 @@ from models import (
     valid_time_zone,
 )
 from models.db import create_sessionmaker
+from models.slugs import slugify
 from seed.importers.store import (
     find_by_external_id,
     set_external_id,
@@ -55,7 +56,7 @@ from seed.importers.store import (
 )
 from seed.importers.summary import ImportSummary, MalformedRow
 from seed.importers.text import plain_text
-from seed.load import ensure_reference_rows, slugify
+from seed.load import ensure_reference_rows
 
 STATUSES = {
     "Running": SeriesStatus.RETURNING,

@@ -22,9 +22,9 @@ from sqlalchemy.engine import make_url
 from api.app import create_app
 from api.settings import Settings
 from models.db import create_engine, create_sessionmaker
+from models.migrations import upgrade
 from seed.example import REFUSENIK
 from seed.load import load_entries
-from seed.migrations import upgrade
 from tests.databases import (
     NEEDS_POSTGRES,
     create_database,

@@ -18,7 +18,7 @@ from sqlalchemy.schema import CreateIndex
 
 import models
 from models.db import create_engine
-from seed.migrations import MIGRATIONS_DIR, include_object, upgrade
+from models.migrations import MIGRATIONS_DIR, include_object, upgrade
 from tests.databases import create_database, drop_database, per_run_url
 
 # Indexes on expressions (e.g. `year IS NULL`), not just columns, in the models.

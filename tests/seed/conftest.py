@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from models.db import create_engine
-from seed.migrations import MIGRATIONS_DIR
+from models.migrations import MIGRATIONS_DIR
 
 IMPORT_SCHEMA = "importer_tests"
 

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from models import Credit, Offer, Person, Review, Title, TitleGenre, TitleLanguage
 from models.db import create_engine, create_sessionmaker
+from models.migrations import upgrade
 from seed.load import curated_entries, load_entries
-from seed.migrations import upgrade
 from seed.reference import GENRES, PROVIDERS
 from seed.synthetic import NOUNS, SEQUENCES, Method, generate, generate_in_parallel
 
