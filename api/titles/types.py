@@ -14,7 +14,7 @@ from api.images.types import Image, image_of, images_of
 from api.node import Node
 from api.offers.filters import available_now, parse_region, streamable_in
 from api.offers.types import OFFERS, PROVIDERS, Offer
-from api.people.types import AFTER, BILLING_ORDER, PAGE, Credit
+from api.people.types import AFTER, BILLING_ORDER, PAGE, ROLES, Credit, of_roles
 from api.planning.declare import NO_DEFAULT, column, entity, loaded, node_id, planned
 from api.planning.fields import Args, Keyset, Many, One, Paged, Scalars, Value
 from api.planning.pages import Row, SortKey
@@ -22,8 +22,8 @@ from api.response_cache import TITLE
 from api.reviews.types import NEWEST_FIRST, Review
 from api.series.types import BY_NUMBER, SEASONS, Episode, Season
 from api.tv.types import BY_START, CHANNELS, Airing, Channel
+from models import Genre as GenreRow
 from models import (
-    CreditRole,
     ImageKind,
     LanguageUse,
     Monetization,
@@ -33,7 +33,6 @@ from models import (
     TitleKind,
     TitleLanguage,
 )
-from models import Genre as GenreRow
 from models import Title as TitleRow
 
 strawberry.enum(TitleKind)
@@ -86,10 +85,7 @@ def _languages(use: LanguageUse) -> Scalars:
 
 
 def _credits(title: Row, credit: Row, args: Args) -> Any:
-    condition = credit.c.title_id == title.c.id
-    if args.shape("roles", bool):  # an empty list, like none, keeps every role
-        condition &= args.among(credit.c.role, "roles", list)
-    return condition
+    return of_roles(credit.c.title_id == title.c.id, credit, args)
 
 
 def _offers(title: Row, offer: Row, args: Args) -> Any:
@@ -199,7 +195,7 @@ class Title(Node):
     )
     credits: Connection[Credit] = planned(
         Paged(lambda _: Credit, _credits, Keyset(lambda _: BILLING_ORDER), default_first=20),
-        {"first": PAGE, "after": AFTER, "roles": (list[CreditRole] | None, NO_DEFAULT)},
+        {"first": PAGE, "after": AFTER, "roles": ROLES},
         description="Cast and crew in billing order, optionally only some roles.",
     )
     offers: list[Offer] = planned(
