@@ -12,9 +12,16 @@ batch grew it (53 s instead of 0.5 s for 18,000 episodes' ids). On PostgreSQL a
 batch is staged with one binary COPY. A batch ends only where the title (or person)
 changes, and is committed whole, so a title is never left half imported.
 
+Lines are read and parsed in a worker thread while the database merges the batch
+before, and on PostgreSQL the datasets whose batches touch disjoint rows (people,
+credits, original names) are merged on two connections at once: the database
+does most of an import's work, and a machine has more than one core.
+
 title.ratings is not read: the schema has no audience ratings.
 """
 
+import asyncio
+import contextlib
 import gzip
 import json
 import os
@@ -69,6 +76,9 @@ class Dataset:
     merge: tuple[tuple[str, str], ...]  # (what it counts: created/updated/none, SQL)
     group: str  # the column whose value a batch never splits
     tables: tuple[str, ...]  # the tables the merges read and write
+    # Whether batches may be merged at once on several connections: true when two
+    # batches never touch the same rows and the merges read only their own staging.
+    parallel: bool = False
 
 
 def _field(row: dict[str, str], name: str) -> str | None:
@@ -229,6 +239,7 @@ DATASETS = (
         ),
         "nconst",
         ("people", "person_external_ids"),
+        parallel=True,
     ),
     Dataset(
         "title.basics",
@@ -383,6 +394,7 @@ DATASETS = (
         ),
         "tconst",
         ("titles", "title_external_ids"),
+        parallel=True,
     ),
     Dataset(
         "title.principals",
@@ -426,6 +438,7 @@ DATASETS = (
             "episode_external_ids",
             "person_external_ids",
         ),
+        parallel=True,
     ),
 )
 
@@ -442,17 +455,24 @@ TYPES = {
 }
 
 
+# Connections merging batches at once on PostgreSQL (SQLite has one writer).
+LANES = 2
+
+
 async def import_directory(
     engine: AsyncEngine, directory: Path, summary: ImportSummary, progress: bool = True
 ) -> ImportSummary:
     async with create_sessionmaker(engine)() as session, session.begin():
         await ensure_reference_rows(session)
-    async with engine.connect() as connection:
-        await _create_staging(connection)
+    lanes = LANES if engine.dialect.name == "postgresql" else 1
+    async with contextlib.AsyncExitStack() as stack:
+        connections = [await stack.enter_async_context(engine.connect()) for _ in range(lanes)]
+        for connection in connections:
+            await _create_staging(connection)
         for dataset in DATASETS:
             path = _find(directory, dataset.name)
             if path is not None:
-                await _import_file(connection, dataset, path, summary, progress)
+                await _import_file(connections, dataset, path, summary, progress)
     return summary
 
 
@@ -502,13 +522,17 @@ class _Batch:
 
 
 async def _import_file(
-    connection: AsyncConnection,
+    connections: list[AsyncConnection],
     dataset: Dataset,
     path: Path,
     summary: ImportSummary,
     progress: bool,
 ) -> None:
-    batch, group, batches = _Batch(first_line=2), None, 0
+    """Each batch is parsed (in a thread) while the batches before it are merged,
+    each on the first idle connection; at most one batch per connection waits."""
+    idle: asyncio.Queue[AsyncConnection] = asyncio.Queue()
+    for connection in connections if dataset.parallel else connections[:1]:
+        idle.put_nowait(connection)
     with (
         path.open("rb") as raw,
         tqdm(
@@ -519,23 +543,62 @@ async def _import_file(
             disable=not progress,
         ) as bar,
     ):
-        for line_number, row in _rows(raw, path, dataset, summary):
-            summary.read += 1
-            key = row.get(dataset.group)
-            if batch.size >= BATCH_ROWS and key != group:
-                await _flush(connection, dataset, path, batch, summary)
-                batch, batches = _Batch(first_line=line_number), batches + 1
-                if batches & (batches - 1) == 0:
-                    await _analyze(connection, dataset)
+        batches = _batches(raw, path, dataset, summary)
+        async with asyncio.TaskGroup() as merging:
+            pending: set[asyncio.Task[None]] = set()
+            number = 0
+            while (batch := await asyncio.to_thread(next, batches, None)) is not None:
+                number += 1
+                # Statistics an import outgrows are renewed after batch 1, 2, 4, 8...
+                # once those batches are committed (until then they count nothing).
+                analyze = number > 1 and (number - 1) & (number - 2) == 0
+                if analyze and pending:
+                    await asyncio.wait(pending)
+                connection = await idle.get()
+                task = merging.create_task(
+                    _merge(connection, idle, dataset, path, batch, summary, analyze)
+                )
+                pending.add(task)
+                task.add_done_callback(pending.discard)
                 bar.update(raw.tell() - bar.n)
-            group = key
-            batch.last_line = line_number
-            try:
-                batch.add(dataset.parse(row))
-            except MalformedRow as error:
-                summary.skip(path, line_number, str(error))
+
+
+async def _merge(
+    connection: AsyncConnection,
+    idle: asyncio.Queue[AsyncConnection],
+    dataset: Dataset,
+    path: Path,
+    batch: _Batch,
+    summary: ImportSummary,
+    analyze: bool,
+) -> None:
+    try:
+        if analyze:
+            await _analyze(connection, dataset)
         await _flush(connection, dataset, path, batch, summary)
-        bar.update(raw.tell() - bar.n)
+    finally:
+        idle.put_nowait(connection)
+
+
+def _batches(
+    raw: IO[bytes], path: Path, dataset: Dataset, summary: ImportSummary
+) -> Iterator[_Batch]:
+    """The file's lines parsed into batches of about BATCH_ROWS staged rows, each
+    ending where the value of the dataset's `group` column changes."""
+    batch, group = _Batch(first_line=2), None
+    for line_number, row in _rows(raw, path, dataset, summary):
+        summary.read += 1
+        key = row.get(dataset.group)
+        if batch.size >= BATCH_ROWS and key != group:
+            yield batch
+            batch = _Batch(first_line=line_number)
+        group = key
+        batch.last_line = line_number
+        try:
+            batch.add(dataset.parse(row))
+        except MalformedRow as error:
+            summary.skip(path, line_number, str(error))
+    yield batch
 
 
 def _rows(
