@@ -79,6 +79,10 @@ class Dataset:
     # Whether batches may be merged at once on several connections: true when two
     # batches never touch the same rows and the merges read only their own staging.
     parallel: bool = False
+    # What the merges keep for a later dataset: (connection-local) staging tables
+    # gathered onto the first connection once the file is merged, each through
+    # an empty staging table of the same columns and the merge that fills it.
+    kept: tuple[tuple[str, str, str], ...] = ()  # (kept table, staged through, merge)
 
 
 def _field(row: dict[str, str], name: str) -> str | None:
@@ -205,6 +209,10 @@ TITLE_OF = f"title_external_ids AS tx ON tx.{IMDB} AND tx.value"
 EPISODE_OF = f"episode_external_ids AS ex ON ex.{IMDB} AND ex.value"
 PERSON_OF = f"person_external_ids AS px ON px.{IMDB} AND px.value"
 
+KEEP_EPISODE_NAMES = """INSERT INTO imdb_episode_basics (tconst, name, runtime_minutes)
+    SELECT s.tconst, s.name, s.runtime_minutes FROM imdb_episode_names AS s
+    WHERE true ON CONFLICT DO NOTHING"""
+
 DATASETS = (
     Dataset(
         "name.basics",
@@ -313,15 +321,12 @@ DATASETS = (
                 WHERE true ON CONFLICT DO NOTHING""",
             ),
             # Episodes' names wait here for title.episode, which places them.
-            (
-                "none",
-                """INSERT INTO imdb_episode_basics (tconst, name, runtime_minutes)
-                SELECT s.tconst, s.name, s.runtime_minutes FROM imdb_episode_names AS s
-                WHERE true ON CONFLICT DO NOTHING""",
-            ),
+            ("none", KEEP_EPISODE_NAMES),
         ),
         "tconst",
         ("titles", "title_external_ids", "title_genres"),
+        parallel=True,
+        kept=(("imdb_episode_basics", "imdb_episode_names", KEEP_EPISODE_NAMES),),
     ),
     Dataset(
         "title.episode",
@@ -561,6 +566,26 @@ async def _import_file(
                 pending.add(task)
                 task.add_done_callback(pending.discard)
                 bar.update(raw.tell() - bar.n)
+    if dataset.parallel:
+        for kept, through, merge in dataset.kept:
+            await _gather(connections, kept, through, merge)
+
+
+async def _gather(connections: list[AsyncConnection], kept: str, through: str, merge: str) -> None:
+    """Rows of the connection-local table `kept` moved from the other connections to
+    the first, streamed (a cursor into COPY) so memory stays flat."""
+    columns = STAGING[through]
+    first = connections[0]
+    for other in connections[1:]:
+        source = (await other.get_raw_connection()).driver_connection
+        assert source is not None
+        async with source.transaction():  # a cursor's; the connection has none open
+            async with first.begin():
+                rows = source.cursor(f"SELECT {', '.join(columns)} FROM {kept}", prefetch=5_000)
+                await _stage(first, through, columns, rows)
+                await first.execute(text(merge))
+                await first.execute(text(f"DELETE FROM {through}"))
+            await source.execute(f"DELETE FROM {kept}")
 
 
 async def _merge(
@@ -667,8 +692,9 @@ async def _analyze(connection: AsyncConnection, dataset: Dataset) -> None:
 
 
 async def _stage(
-    connection: AsyncConnection, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+    connection: AsyncConnection, table: str, columns: tuple[str, ...], rows: Any
 ) -> None:
+    """`rows` (a list, or on PostgreSQL an async iterable) into a staging table."""
     if connection.dialect.name == "postgresql":
         driver = (await connection.get_raw_connection()).driver_connection
         assert driver is not None
