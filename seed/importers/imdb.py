@@ -12,10 +12,11 @@ batch grew it (53 s instead of 0.5 s for 18,000 episodes' ids). On PostgreSQL a
 batch is staged with one binary COPY. A batch ends only where the title (or person)
 changes, and is committed whole, so a title is never left half imported.
 
-Lines are read and parsed in a worker thread while the database merges the batch
-before, and on PostgreSQL the datasets whose batches touch disjoint rows (people,
-credits, original names) are merged on two connections at once: the database
-does most of an import's work, and a machine has more than one core.
+Lines are read and parsed in a worker thread while the database merges the batches
+before, and on PostgreSQL the datasets whose batches touch disjoint rows (all but
+title.episode, whose merges read the episodes' names title.basics kept) are merged
+on two connections at once: the database does most of an import's work, and the
+machine has more than one core.
 
 title.ratings is not read: the schema has no audience ratings.
 """
