@@ -77,7 +77,8 @@ async def load(args: argparse.Namespace, database_url: str) -> None:
                 slugs = [entry["slug"] for entry in curated_entries()]
                 guide = await load_guide(session, slugs, utc_today())
             print(
-                f"tv guide: {guide.episodes} episodes, {guide.channels} channels,"
+                f"tv guide: {guide.episodes} episodes, {guide.guest_credits} guest credits,"
+                f" {guide.channels} channels,"
                 f" {guide.airings} airings (the week around today) and {guide.images} images added"
             )
         if args.titles:

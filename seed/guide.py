@@ -26,6 +26,7 @@ from models import (
     Credit,
     CreditRole,
     Episode,
+    EpisodeCredit,
     Image,
     ImageKind,
     ImageRendition,
@@ -75,6 +76,11 @@ EPISODE_WORDS = (
     "Paper Trail", "Last Call", "Wildfire", "Echoes", "Ground Rules", "Safe Harbor",
 )  # fmt: skip
 
+GUEST_PARTS = (
+    "Herself", "The Landlord", "Detective Hale", "An Old Flame", "The Stranger", "Dr. Marsh",
+    "The Neighbour", "A Reporter", "Uncle Ray", "The Buyer", "Judge Porter", "The Cousin",
+)  # fmt: skip
+
 # Image sizes: (width, height) of the original, and the widths of its renditions.
 POSTER = ((680, 1000), (92, 185, 342, 500))
 PHOTO = ((500, 750), (45, 185))
@@ -84,6 +90,7 @@ LOGO = ((512, 512), (64, 128, 256))
 @dataclass
 class GuideReport:
     episodes: int = 0
+    guest_credits: int = 0
     channels: int = 0
     airings: int = 0
     images: int = 0
@@ -94,6 +101,7 @@ async def load_guide(session: AsyncSession, slugs: Sequence[str], today: date) -
     and cheap when nothing is. Imported titles are left as their source has them."""
     report = GuideReport()
     report.episodes = await _series_structure(session, slugs, today)
+    report.guest_credits = await _guest_credits(session, slugs)
     report.channels = await _channels(session)
     report.images = await _images(session, slugs)
     report.airings = await _airings(session, slugs, today)
@@ -170,6 +178,67 @@ async def _series_structure(session: AsyncSession, slugs: Sequence[str], today: 
             await session.execute(insert(Episode), rows)
             added += len(rows)
     return added
+
+
+async def _guest_credits(session: AsyncSession, slugs: Sequence[str]) -> int:
+    """Guest stars (and now and then a guest director) from the other curated titles
+    on each season's premiere and on some later episodes, for every curated series
+    whose episodes have none yet."""
+    series = (
+        await session.execute(
+            select(id_column(Title.id), col(Title.slug))
+            .where(col(Title.kind) == TitleKind.SERIES, col(Title.slug).in_(slugs))
+            .where(
+                ~select(col(EpisodeCredit.id))
+                .join(Episode, col(Episode.id) == col(EpisodeCredit.episode_id))
+                .where(col(Episode.title_id) == col(Title.id))
+                .exists()
+            )
+            .order_by(col(Title.id))
+        )
+    ).all()
+    if not series:
+        return 0
+    pools: dict[CreditRole, list[int]] = {CreditRole.CAST: [], CreditRole.DIRECTOR: []}
+    regulars: dict[int, set[int]] = {}
+    for title_id, person_id, role in await session.execute(
+        select(col(Credit.title_id), col(Credit.person_id), col(Credit.role))
+        .join(Title, col(Title.id) == col(Credit.title_id))
+        .where(col(Title.slug).in_(slugs))
+        .order_by(col(Credit.person_id), col(Credit.title_id))
+    ):
+        regulars.setdefault(title_id, set()).add(person_id)
+        if role in pools and person_id not in pools[role]:
+            pools[role].append(person_id)
+    episodes: dict[int, list[tuple[int, int]]] = {}
+    for title_id, episode_id, number in await session.execute(
+        select(col(Episode.title_id), id_column(Episode.id), col(Episode.number))
+        .where(col(Episode.title_id).in_([title_id for title_id, _ in series]))
+        .order_by(col(Episode.title_id), col(Episode.season_id), col(Episode.number))
+    ):
+        episodes.setdefault(title_id, []).append((episode_id, number))
+    rows: list[dict[str, Any]] = []
+    for title_id, slug in series:
+        rng = random.Random(f"guests:{slug}")
+        cast = [p for p in pools[CreditRole.CAST] if p not in regulars.get(title_id, ())]
+        directors = [p for p in pools[CreditRole.DIRECTOR] if p not in regulars.get(title_id, ())]
+        for episode_id, number in episodes.get(title_id, ()):
+            if number != 1 and rng.random() >= 0.25:
+                continue
+            guests = rng.sample(cast, k=min(len(cast), rng.randint(1, 3)))
+            credits: list[tuple[CreditRole, int, str | None]] = [
+                (CreditRole.CAST, person, rng.choice(GUEST_PARTS)) for person in guests
+            ]
+            if directors and rng.random() < 0.3:
+                credits.append((CreditRole.DIRECTOR, rng.choice(directors), None))
+            rows.extend(
+                {"episode_id": episode_id, "person_id": person, "role": role,
+                 "character": character, "position": position}
+                for position, (role, person, character) in enumerate(credits)
+            )  # fmt: skip
+    if rows:
+        await session.execute(insert(EpisodeCredit), rows)
+    return len(rows)
 
 
 async def _channels(session: AsyncSession) -> int:

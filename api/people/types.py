@@ -1,6 +1,6 @@
 """GraphQL types for people and their credits."""
 
-from typing import TYPE_CHECKING, Annotated, Self
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
 
@@ -10,7 +10,8 @@ from api.images.types import Image, image_of
 from api.node import Node
 from api.people.sorters import NEWEST_TITLES_FIRST
 from api.planning.declare import NO_DEFAULT, column, entity, loaded, node_id, planned
-from api.planning.fields import Keyset, One, Paged
+from api.planning.fields import Args, Keyset, One, Paged
+from api.planning.pages import Row
 from api.response_cache import PERSON, TITLE
 from models import Credit as CreditRow
 from models import CreditRole, ImageKind, PersonExternalId
@@ -32,6 +33,14 @@ TITLES = table_of(TitleRow)
 
 PAGE = (int | None, 20)
 AFTER = (str | None, NO_DEFAULT)
+ROLES = (list[CreditRole] | None, NO_DEFAULT)
+
+
+def of_roles(condition: Any, credit: Row, args: Args) -> Any:
+    """`condition` narrowed to the credits whose role is among the `roles` argument."""
+    if args.shape("roles", bool):  # an empty list, like none, keeps every role
+        condition &= args.among(credit.c.role, "roles", list)
+    return condition
 
 
 def _title() -> type:

@@ -146,13 +146,21 @@ class Listing(Protocol):
 @dataclass(frozen=True)
 class Paged:
     """A Relay connection over `target` rows matching `where`. `counted` is what
-    totalCount counts when `where` narrows the rows to those a page needs."""
+    totalCount counts when `where` narrows the rows to those a page needs. `rows`
+    is where the rows come from when not the target's own table (an episode's guest
+    credits shown as `Credit`s): a table or subquery with every column the target's
+    fields and tags read."""
 
     target: Target
     where: Callable[[Row, Row, Args], ColumnElement[bool]]
     listing: Listing
     default_first: int
     counted: Callable[[Row, Row, Args], ColumnElement[bool]] | None = None
+    rows: FromClause | None = None
+
+    def rows_of(self, entity: Entity) -> FromClause:
+        """The table (or subquery) this connection's rows are read from."""
+        return entity.table if self.rows is None else self.rows
 
 
 Definition = Value | Scalars | One | Many | Paged

@@ -571,7 +571,7 @@ class Planner:
             first = bound.arguments(site).get("first")
             return validate_first(default_first if first is None else first)
 
-        row = self.alias(entity.table)
+        row = self.alias(definition.rows_of(entity))
         keys = listing.keys(row, args)
         condition = definition.where(parent, row, args)
         after = listing.after(row, args)
@@ -615,7 +615,7 @@ class Planner:
             )
         ]
         if counted:
-            counting = self.alias(entity.table)
+            counting = self.alias(definition.rows_of(entity))
             where = (definition.counted or definition.where)(parent, counting, args)
             slots.append(
                 select(func.count())

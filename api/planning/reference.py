@@ -37,17 +37,19 @@ from models.columns import UTCDateTime
 
 
 class Loaded:
-    """An object of an entity type on this path: its class, primary key and row."""
+    """An object of an entity type on this path: its class, primary key and row, and
+    the table (or subquery) the row is from, which its fields read."""
 
-    __slots__ = ("cls", "pk", "row")
+    __slots__ = ("cls", "pk", "row", "table")
 
-    def __init__(self, cls: type, row: dict[str, Any]) -> None:
+    def __init__(self, cls: type, row: dict[str, Any], table: Any = None) -> None:
         self.cls = cls
         self.pk: int = row["id"]
         self.row = row
         entity = entity_of(cls)
         assert entity is not None
-        for prefix, column in entity.tags(entity.table):
+        self.table = entity.table if table is None else table
+        for prefix, column in entity.tags(self.table):
             depends_on(f"{prefix}{row[str(column.key)]}")
 
 
@@ -77,23 +79,31 @@ class ReferenceArgs:
 
 
 class Batches:
-    """One request's DataLoaders, one per field of the document (its AST node)."""
+    """One request's DataLoaders, one per field of the document (its AST node) and
+    table its parents are from: a fragment's field may read rows of two tables."""
 
     def __init__(self) -> None:
-        self._loaders: dict[tuple[int, int, str], DataLoader[Any, Any]] = {}
-        self._built: dict[tuple[int, int], Any] = {}
+        self._loaders: dict[tuple[int, int, int, str], DataLoader[Any, Any]] = {}
+        self._built: dict[tuple[int, int, int], Any] = {}
 
-    def built(self, definition: Definition, info: Any, build: Callable[[], Any]) -> Any:
+    def built(
+        self, definition: Definition, info: Any, parent: Row, build: Callable[[], Any]
+    ) -> Any:
         """What `build` makes of a field's definition, once per request."""
-        key = (id(definition), id(info._raw_info.field_nodes[0]))
+        key = (id(definition), id(info._raw_info.field_nodes[0]), id(parent))
         if key not in self._built:
             self._built[key] = build()
         return self._built[key]
 
     def loader(
-        self, definition: Definition, info: Any, load: Callable[[list[Any]], Any], part: str = ""
+        self,
+        definition: Definition,
+        info: Any,
+        parent: Row,
+        load: Callable[[list[Any]], Any],
+        part: str = "",
     ) -> DataLoader[Any, Any]:
-        key = (id(definition), id(info._raw_info.field_nodes[0]), part)
+        key = (id(definition), id(info._raw_info.field_nodes[0]), id(parent), part)
         found = self._loaders.get(key)
         if found is None:
             found = self._loaders[key] = DataLoader(load_fn=load)
@@ -113,11 +123,11 @@ def _target(definition: One | Many | Paged, args: Args) -> type | None:
     return definition.target(args)
 
 
-def _load_row(cls: type, row: SqlRow[Any], skip: int = 0) -> Loaded:
+def _load_row(cls: type, row: SqlRow[Any], skip: int = 0, table: Any = None) -> Loaded:
     mapping = dict(row._mapping)
     for name in list(mapping)[:skip]:
         del mapping[name]
-    return Loaded(cls, mapping)
+    return Loaded(cls, mapping, table)
 
 
 async def resolve(definition: Definition, root: Any, info: Any, values: dict[str, Any]) -> Any:
@@ -140,7 +150,7 @@ async def resolve(definition: Definition, root: Any, info: Any, values: dict[str
 async def _value(definition: Value, root: Loaded | None, info: Any, args: Args) -> Any:
     assert root is not None
     row = _parent_table(root)
-    sql = context_batches(info).built(definition, info, lambda: definition.sql(row, args))
+    sql = context_batches(info).built(definition, info, row, lambda: definition.sql(row, args))
     if isinstance(sql, Column) and sql.table is row:  # a column of the row already loaded
         return definition.convert(root.row[sql.key])
     expressions = sql if isinstance(sql, tuple) else (sql,)
@@ -152,7 +162,7 @@ async def _value(definition: Value, root: Loaded | None, info: Any, args: Args) 
         }
         return [found[pk] if isinstance(sql, tuple) else found[pk][0] for pk in pks]
 
-    raw = await context_batches(info).loader(definition, info, load).load(root.pk)
+    raw = await context_batches(info).loader(definition, info, row, load).load(root.pk)
     return definition.convert(raw)
 
 
@@ -175,7 +185,7 @@ async def _scalars(definition: Scalars, root: Loaded | None, info: Any, args: Ar
             found[item[0]].append(item[1])
         return [found.get(pk, []) for pk in pks]
 
-    return await context_batches(info).loader(definition, info, load).load(root.pk)
+    return await context_batches(info).loader(definition, info, parent, load).load(root.pk)
 
 
 def context_batches(info: Any) -> Batches:
@@ -184,9 +194,7 @@ def context_batches(info: Any) -> Batches:
 
 
 def _parent_table(root: Loaded) -> Any:
-    entity = entity_of(root.cls)
-    assert entity is not None
-    return _alias(entity.table, "parent")
+    return _alias(root.table, "parent")
 
 
 @functools.cache
@@ -225,7 +233,7 @@ async def _one(definition: One, root: Loaded | None, info: Any, args: Args) -> A
             found.setdefault(row[0], _load_row(cls, row, skip=1))
         return [found.get(pk) for pk in pks]
 
-    return await context_batches(info).loader(definition, info, load).load(root.pk)
+    return await context_batches(info).loader(definition, info, parent, load).load(root.pk)
 
 
 async def _many(definition: Many, root: Loaded | None, info: Any, args: Args) -> Any:
@@ -264,7 +272,7 @@ async def _many(definition: Many, root: Loaded | None, info: Any, args: Args) ->
             found[row[0]].append(_load_row(cls, row, skip=1))
         return [found.get(pk, []) for pk in pks]
 
-    return await context_batches(info).loader(definition, info, load).load(root.pk)
+    return await context_batches(info).loader(definition, info, parent, load).load(root.pk)
 
 
 async def _paged(definition: Paged, root: Loaded | None, info: Any, args: Args) -> Any:
@@ -277,7 +285,8 @@ async def _paged(definition: Paged, root: Loaded | None, info: Any, args: Args) 
         definition.default_first if values.get("first") is None else values["first"]
     )
     base = listing.position_base(values.get("after"))
-    target = _alias(entity.table, "target")
+    source = definition.rows_of(entity)
+    target = _alias(source, "target")
     name = listing.name(args)
     keys = listing.keys(target, args)
     after = listing.after(target, args)
@@ -306,7 +315,7 @@ async def _paged(definition: Paged, root: Loaded | None, info: Any, args: Args) 
         if offset is not None:
             stmt = stmt.offset(offset)
         ranked = list(await _rows(info, stmt))
-        loaded = await _by_id(info, cls, target, [row[0] for row in ranked[:first]])
+        loaded = await _by_id(info, cls, source, target, [row[0] for row in ranked[:first]])
         rows = [(loaded[row[0]], cursor(i, row, 1)) for i, row in enumerate(ranked[:first])]
 
         async def count() -> int:
@@ -342,7 +351,7 @@ async def _paged(definition: Paged, root: Loaded | None, info: Any, args: Args) 
         for row in ranked:
             by_parent[row[0]].append(row)
         ids = [row[1] for rows in by_parent.values() for row in rows[:first]]
-        loaded = await _by_id(info, cls, target, ids)
+        loaded = await _by_id(info, cls, source, target, ids)
         return [
             (
                 [
@@ -365,13 +374,15 @@ async def _paged(definition: Paged, root: Loaded | None, info: Any, args: Args) 
         return [found.get(pk, 0) for pk in pks]
 
     batches = context_batches(info)
-    rows, has_next = await batches.loader(definition, info, load_pages).load(root.pk)
-    counts = batches.loader(definition, info, load_counts, part="count")
+    rows, has_next = await batches.loader(definition, info, parent, load_pages).load(root.pk)
+    counts = batches.loader(definition, info, parent, load_counts, part="count")
     return Connection.of(rows, has_next, has_previous, lambda: counts.load(root.pk))
 
 
-async def _by_id(info: Any, cls: type, target: Row, ids: list[int]) -> dict[int, Loaded]:
+async def _by_id(
+    info: Any, cls: type, source: Any, target: Row, ids: list[int]
+) -> dict[int, Loaded]:
     if not ids:
         return {}
     rows = await _rows(info, select(target).where(target.c.id.in_(ids)))
-    return {row.id: _load_row(cls, row) for row in rows}
+    return {row.id: _load_row(cls, row, table=source) for row in rows}

@@ -10,13 +10,14 @@ from api.blurb import Blurb
 from api.connection import Connection
 from api.images.types import Image, image_of
 from api.node import Node
-from api.people.types import AFTER
+from api.people.sorters import BILLING_ORDER
+from api.people.types import AFTER, PAGE, ROLES, Credit, of_roles
 from api.planning.declare import column, entity, node_id, planned
-from api.planning.fields import Keyset, One, Paged, Value
+from api.planning.fields import Args, Keyset, One, Paged, Value
 from api.planning.pages import Ordering, Row, SortKey
 from api.response_cache import TITLE
 from models import Episode as EpisodeRow
-from models import ImageKind
+from models import EpisodeCredit, ImageKind
 from models import Season as SeasonRow
 
 if TYPE_CHECKING:
@@ -26,6 +27,13 @@ LazyTitle = Annotated["Title", strawberry.lazy("api.titles.types")]
 
 SEASONS = SeasonRow.__table__  # type: ignore[attr-defined]
 EPISODES = EpisodeRow.__table__  # type: ignore[attr-defined]
+EPISODE_CREDITS = EpisodeCredit.__table__  # type: ignore[attr-defined]
+# An episode's guest credits with the series' title id, which a `Credit` shows and tags.
+GUEST_CREDITS = (
+    select(EPISODE_CREDITS, EPISODES.c.title_id)
+    .join_from(EPISODE_CREDITS, EPISODES, EPISODES.c.id == EPISODE_CREDITS.c.episode_id)
+    .subquery("guest_credits")
+)
 
 BY_NUMBER = (SortKey(lambda row: row.c.number), SortKey(lambda row: row.c.id))
 EPISODES_BY_NUMBER = Ordering("EPISODES", BY_NUMBER)
@@ -44,6 +52,10 @@ def _blurb(text: str | None) -> Blurb | None:
 def _episode_count(season: Row, _args: Any) -> Any:
     episode = EPISODES.alias()
     return select(func.count()).where(episode.c.season_id == season.c.id).scalar_subquery()
+
+
+def _guest_credits(episode: Row, credit: Row, args: Args) -> Any:
+    return of_roles(credit.c.episode_id == episode.c.id, credit, args)
 
 
 def _season_number(episode: Row, _args: Any) -> Any:
@@ -93,3 +105,15 @@ class Episode(Node):
     air_date: date | None = column("air_date")
     runtime_minutes: int | None = column("runtime_minutes")
     still: Image | None = image_of("episode_id", ImageKind.STILL)
+    credits: Connection[Credit] = planned(
+        Paged(
+            lambda _: Credit,
+            _guest_credits,
+            Keyset(lambda _: BILLING_ORDER),
+            default_first=20,
+            rows=GUEST_CREDITS,
+        ),
+        {"first": PAGE, "after": AFTER, "roles": ROLES},
+        description="Guest cast and crew in billing order, optionally only some roles; "
+        "the series' regular credits are the title's.",
+    )

@@ -15,7 +15,7 @@ from api.node import Node
 from api.offers.filters import available_now, parse_region, streamable_in
 from api.offers.types import OFFERS, PROVIDERS, Offer
 from api.people.sorters import BILLING_ORDER
-from api.people.types import AFTER, PAGE, Credit
+from api.people.types import AFTER, PAGE, ROLES, Credit, of_roles
 from api.planning.declare import NO_DEFAULT, column, entity, loaded, node_id, planned
 from api.planning.fields import Args, Keyset, Many, One, Paged, Scalars, Value
 from api.planning.pages import Row, SortKey
@@ -26,8 +26,8 @@ from api.series.types import BY_NUMBER, SEASONS, Episode, Season
 from api.titles.sorters import BY_NAME
 from api.tv.sorters import BY_START
 from api.tv.types import CHANNELS, Airing, Channel
+from models import Genre as GenreRow
 from models import (
-    CreditRole,
     ImageKind,
     LanguageUse,
     Monetization,
@@ -37,7 +37,6 @@ from models import (
     TitleKind,
     TitleLanguage,
 )
-from models import Genre as GenreRow
 from models import Title as TitleRow
 from models.columns import table_of
 
@@ -90,10 +89,7 @@ def _languages(use: LanguageUse) -> Scalars:
 
 
 def _credits(title: Row, credit: Row, args: Args) -> Any:
-    condition = credit.c.title_id == title.c.id
-    if args.shape("roles", bool):  # an empty list, like none, keeps every role
-        condition &= args.among(credit.c.role, "roles", list)
-    return condition
+    return of_roles(credit.c.title_id == title.c.id, credit, args)
 
 
 def _offers(title: Row, offer: Row, args: Args) -> Any:
@@ -203,7 +199,7 @@ class Title(Node):
     )
     credits: Connection[Credit] = planned(
         Paged(lambda _: Credit, _credits, Keyset(lambda _: BILLING_ORDER), default_first=20),
-        {"first": PAGE, "after": AFTER, "roles": (list[CreditRole] | None, NO_DEFAULT)},
+        {"first": PAGE, "after": AFTER, "roles": ROLES},
         description="Cast and crew in billing order, optionally only some roles.",
     )
     offers: list[Offer] = planned(

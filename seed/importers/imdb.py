@@ -12,9 +12,17 @@ batch grew it (53 s instead of 0.5 s for 18,000 episodes' ids). On PostgreSQL a
 batch is staged with one binary COPY. A batch ends only where the title (or person)
 changes, and is committed whole, so a title is never left half imported.
 
+Lines are read and parsed in a worker thread while the database merges the batches
+before, and on PostgreSQL the datasets whose batches touch disjoint rows (all but
+title.episode, whose merges read the episodes' names title.basics kept) are merged
+on two connections at once: the database does most of an import's work, and the
+machine has more than one core.
+
 title.ratings is not read: the schema has no audience ratings.
 """
 
+import asyncio
+import contextlib
 import gzip
 import json
 import os
@@ -70,6 +78,13 @@ class Dataset:
     merge: tuple[tuple[str, str], ...]  # (what it counts: created/updated/none, SQL)
     group: str  # the column whose value a batch never splits
     tables: tuple[str, ...]  # the tables the merges read and write
+    # Whether batches may be merged at once on several connections: true when two
+    # batches never touch the same rows and the merges read only their own staging.
+    parallel: bool = False
+    # What the merges keep for a later dataset: (connection-local) staging tables
+    # gathered onto the first connection once the file is merged, each through
+    # an empty staging table of the same columns and the merge that fills it.
+    kept: tuple[tuple[str, str, str], ...] = ()  # (kept table, staged through, merge)
 
 
 def _field(row: dict[str, str], name: str) -> str | None:
@@ -196,6 +211,10 @@ TITLE_OF = f"title_external_ids AS tx ON tx.{IMDB} AND tx.value"
 EPISODE_OF = f"episode_external_ids AS ex ON ex.{IMDB} AND ex.value"
 PERSON_OF = f"person_external_ids AS px ON px.{IMDB} AND px.value"
 
+KEEP_EPISODE_NAMES = """INSERT INTO imdb_episode_basics (tconst, name, runtime_minutes)
+    SELECT s.tconst, s.name, s.runtime_minutes FROM imdb_episode_names AS s
+    WHERE true ON CONFLICT DO NOTHING"""
+
 DATASETS = (
     Dataset(
         "name.basics",
@@ -230,6 +249,7 @@ DATASETS = (
         ),
         "nconst",
         ("people", "person_external_ids"),
+        parallel=True,
     ),
     Dataset(
         "title.basics",
@@ -303,15 +323,12 @@ DATASETS = (
                 WHERE true ON CONFLICT DO NOTHING""",
             ),
             # Episodes' names wait here for title.episode, which places them.
-            (
-                "none",
-                """INSERT INTO imdb_episode_basics (tconst, name, runtime_minutes)
-                SELECT s.tconst, s.name, s.runtime_minutes FROM imdb_episode_names AS s
-                WHERE true ON CONFLICT DO NOTHING""",
-            ),
+            ("none", KEEP_EPISODE_NAMES),
         ),
         "tconst",
         ("titles", "title_external_ids", "title_genres"),
+        parallel=True,
+        kept=(("imdb_episode_basics", "imdb_episode_names", KEEP_EPISODE_NAMES),),
     ),
     Dataset(
         "title.episode",
@@ -384,6 +401,7 @@ DATASETS = (
         ),
         "tconst",
         ("titles", "title_external_ids"),
+        parallel=True,
     ),
     Dataset(
         "title.principals",
@@ -427,6 +445,7 @@ DATASETS = (
             "episode_external_ids",
             "person_external_ids",
         ),
+        parallel=True,
     ),
 )
 
@@ -443,17 +462,24 @@ TYPES = {
 }
 
 
+# Connections merging batches at once on PostgreSQL (SQLite has one writer).
+LANES = 2
+
+
 async def import_directory(
     engine: AsyncEngine, directory: Path, summary: ImportSummary, progress: bool = True
 ) -> ImportSummary:
     async with create_sessionmaker(engine)() as session, session.begin():
         await ensure_reference_rows(session)
-    async with engine.connect() as connection:
-        await _create_staging(connection)
+    lanes = LANES if engine.dialect.name == "postgresql" else 1
+    async with contextlib.AsyncExitStack() as stack:
+        connections = [await stack.enter_async_context(engine.connect()) for _ in range(lanes)]
+        for connection in connections:
+            await _create_staging(connection)
         for dataset in DATASETS:
             path = _find(directory, dataset.name)
             if path is not None:
-                await _import_file(connection, dataset, path, summary, progress)
+                await _import_file(connections, dataset, path, summary, progress)
     return summary
 
 
@@ -503,13 +529,17 @@ class _Batch:
 
 
 async def _import_file(
-    connection: AsyncConnection,
+    connections: list[AsyncConnection],
     dataset: Dataset,
     path: Path,
     summary: ImportSummary,
     progress: bool,
 ) -> None:
-    batch, group, batches = _Batch(first_line=2), None, 0
+    """Each batch is parsed (in a thread) while the batches before it are merged,
+    each on the first idle connection; at most one batch per connection waits."""
+    idle: asyncio.Queue[AsyncConnection] = asyncio.Queue()
+    for connection in connections if dataset.parallel else connections[:1]:
+        idle.put_nowait(connection)
     with (
         path.open("rb") as raw,
         tqdm(
@@ -520,23 +550,82 @@ async def _import_file(
             disable=not progress,
         ) as bar,
     ):
-        for line_number, row in _rows(raw, path, dataset, summary):
-            summary.read += 1
-            key = row.get(dataset.group)
-            if batch.size >= BATCH_ROWS and key != group:
-                await _flush(connection, dataset, path, batch, summary)
-                batch, batches = _Batch(first_line=line_number), batches + 1
-                if batches & (batches - 1) == 0:
-                    await _analyze(connection, dataset)
+        batches = _batches(raw, path, dataset, summary)
+        async with asyncio.TaskGroup() as merging:
+            pending: set[asyncio.Task[None]] = set()
+            number = 0
+            while (batch := await asyncio.to_thread(next, batches, None)) is not None:
+                number += 1
+                # Statistics an import outgrows are renewed after batch 1, 2, 4, 8...
+                # once those batches are committed (until then they count nothing).
+                analyze = number > 1 and (number - 1) & (number - 2) == 0
+                if analyze and pending:
+                    await asyncio.wait(pending)
+                connection = await idle.get()
+                task = merging.create_task(
+                    _merge(connection, idle, dataset, path, batch, summary, analyze)
+                )
+                pending.add(task)
+                task.add_done_callback(pending.discard)
                 bar.update(raw.tell() - bar.n)
-            group = key
-            batch.last_line = line_number
-            try:
-                batch.add(dataset.parse(row))
-            except MalformedRow as error:
-                summary.skip(path, line_number, str(error))
+    if dataset.parallel:
+        for kept, through, merge in dataset.kept:
+            await _gather(connections, kept, through, merge)
+
+
+async def _gather(connections: list[AsyncConnection], kept: str, through: str, merge: str) -> None:
+    """Rows of the connection-local table `kept` moved from the other connections to
+    the first, streamed (a cursor into COPY) so memory stays flat."""
+    columns = STAGING[through]
+    first = connections[0]
+    for other in connections[1:]:
+        source = (await other.get_raw_connection()).driver_connection
+        assert source is not None
+        async with source.transaction():  # a cursor's; the connection has none open
+            async with first.begin():
+                rows = source.cursor(f"SELECT {', '.join(columns)} FROM {kept}", prefetch=5_000)
+                await _stage(first, through, columns, rows)
+                await first.execute(text(merge))
+                await first.execute(text(f"DELETE FROM {through}"))
+            await source.execute(f"DELETE FROM {kept}")
+
+
+async def _merge(
+    connection: AsyncConnection,
+    idle: asyncio.Queue[AsyncConnection],
+    dataset: Dataset,
+    path: Path,
+    batch: _Batch,
+    summary: ImportSummary,
+    analyze: bool,
+) -> None:
+    try:
+        if analyze:
+            await _analyze(connection, dataset)
         await _flush(connection, dataset, path, batch, summary)
-        bar.update(raw.tell() - bar.n)
+    finally:
+        idle.put_nowait(connection)
+
+
+def _batches(
+    raw: IO[bytes], path: Path, dataset: Dataset, summary: ImportSummary
+) -> Iterator[_Batch]:
+    """The file's lines parsed into batches of about BATCH_ROWS staged rows, each
+    ending where the value of the dataset's `group` column changes."""
+    batch, group = _Batch(first_line=2), None
+    for line_number, row in _rows(raw, path, dataset, summary):
+        summary.read += 1
+        key = row.get(dataset.group)
+        if batch.size >= BATCH_ROWS and key != group:
+            yield batch
+            batch = _Batch(first_line=line_number)
+        group = key
+        batch.last_line = line_number
+        try:
+            batch.add(dataset.parse(row))
+        except MalformedRow as error:
+            summary.skip(path, line_number, str(error))
+    yield batch
 
 
 def _rows(
@@ -605,8 +694,9 @@ async def _analyze(connection: AsyncConnection, dataset: Dataset) -> None:
 
 
 async def _stage(
-    connection: AsyncConnection, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+    connection: AsyncConnection, table: str, columns: tuple[str, ...], rows: Any
 ) -> None:
+    """`rows` (a list, or on PostgreSQL an async iterable) into a staging table."""
     if connection.dialect.name == "postgresql":
         driver = (await connection.get_raw_connection()).driver_connection
         assert driver is not None

@@ -187,7 +187,8 @@ CHANNEL_DAY = """query($slug: String!, $day: Date!, $n: Int) { channel(slug: $sl
 SEASON_NODE = """query($id: ID!) { node(id: $id) { __typename id
   ... on Season { number episodeCount episodes(first: 3) { totalCount pageInfo { endCursor }
     edges { cursor node { id number name airDate season { id } title { slug } } } } }
-  ... on Episode { name seasonNumber still { url } }
+  ... on Episode { name seasonNumber still { url }
+    credits(first: 2) { totalCount edges { cursor node { role person { slug } } } } }
   ... on Channel { slug logo { url } }
   ... on Airing { startsAt channel { slug } } } }"""
 
@@ -231,6 +232,25 @@ DOCUMENTS += [
           images(first: 1) { kind url } two: images(first: 2, kinds: [POSTER, BACKDROP]) { url }
           seasons { number poster { url } } } } } }""",
         {},
+    )
+]
+# Guest credits are `Credit`s read from another table: a fragment spread under both
+# a title's and an episode's credits reads each from its own.
+GUESTS = """query($slug: String!, $first: Int, $roles: [CreditRole!]) { title(slug: $slug) {
+  credits(first: 3) { edges { node { ...Billed } } }
+  seasons { number episodes(first: 4) { edges { node { number
+    credits(first: $first, roles: $roles) { totalCount
+      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges { cursor node { ...Billed title { slug } } } } } } } } } }
+fragment Billed on Credit { __typename role character order person { slug name } }"""
+DOCUMENTS += [
+    (GUESTS, {"slug": slug, "first": first, "roles": roles})
+    for slug, first, roles in (
+        ("i-love-lucy-1951", None, None),
+        ("breaking-bad-2008", 1, ["CAST"]),
+        ("breaking-bad-2008", 2, []),
+        ("i-love-lucy-1951", 0, ["DIRECTOR", "WRITER"]),
+        ("refusenik-2007", 3, None),
     )
 ]
 DOCUMENTS += [

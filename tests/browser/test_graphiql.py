@@ -2,6 +2,8 @@
 by `python -m api` over a database seeded by `python -m seed`, with nothing fetched from
 outside the service. Marked `browser`: `make test-browser` runs it (see the README)."""
 
+from __future__ import annotations
+
 import json
 import os
 import re
@@ -9,10 +11,13 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.async_api import Browser, Page, Request, Route, async_playwright
+
+if TYPE_CHECKING:  # imported by the test itself: `make test` collects it without Playwright
+    from playwright.async_api import Browser, Page, Request, Route
 
 from tests.servers import Server, python_m_api
 
@@ -55,6 +60,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
+    from playwright.async_api import async_playwright
+
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(executable_path=CHROMIUM)
         yield launched

@@ -199,7 +199,8 @@ async def test_loading_the_guide_again_adds_nothing(
 ) -> None:
     async with sessions() as session, session.begin():
         report = await load_guide(session, SLUGS, utc_today())
-    assert (report.episodes, report.channels, report.airings, report.images) == (0, 0, 0, 0)
+    added = (report.episodes, report.guest_credits, report.channels, report.airings, report.images)
+    assert added == (0, 0, 0, 0, 0)
 
 
 async def test_a_later_day_adds_only_its_own_airings(import_engine: AsyncEngine) -> None:
@@ -210,7 +211,7 @@ async def test_a_later_day_adds_only_its_own_airings(import_engine: AsyncEngine)
     async with create_sessionmaker(import_engine)() as session, session.begin():
         report = await load_guide(session, SLUGS, tomorrow)
     after = await snapshot(import_engine)
-    assert (report.episodes, report.channels, report.images) == (0, 0, 0)
+    assert (report.episodes, report.guest_credits, report.channels, report.images) == (0, 0, 0, 0)
     assert report.airings > 0
     assert {name for name in after if after[name] != before[name]} == {"airings"}
     added = set(after["airings"]) - set(before["airings"])

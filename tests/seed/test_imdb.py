@@ -240,3 +240,21 @@ async def test_a_batch_the_database_refuses_is_reported_and_the_rest_goes_on(
     after = await snapshot(import_engine)
     assert after["episodes"] == before["episodes"]
     assert len(after["credits"]) == len(before["credits"]) + 1  # title.principals went on
+
+
+async def test_many_small_batches_merged_at_once_import_what_one_batch_does(
+    import_engine: AsyncEngine, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """On PostgreSQL batches are merged on two connections at once, and episodes'
+    names staged on either are gathered for title.episode: a second import in one
+    batch then finds nothing to create or update."""
+    directory = write_datasets(tmp_path / "imdb")
+    whole = ImportSummary(out=io.StringIO())
+    monkeypatch.setattr(imdb, "BATCH_ROWS", 1)
+    split = await _import(import_engine, directory)
+    monkeypatch.undo()
+    episodes = await _rows(import_engine, select(Episode.name).order_by(Episode.name))
+    assert episodes == [('Cat\'s in the "Bag..."',), ("Pilot",)]
+    again = await imdb.import_directory(import_engine, directory, whole, progress=False)
+    assert (again.created, again.updated) == (0, 0)
+    assert (split.read, split.problems) == (again.read, again.problems)
