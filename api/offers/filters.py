@@ -23,6 +23,7 @@ def parse_region(value: str, argument: str = "region") -> str:
 
 def available_now(offer: Row, now: ColumnElement[datetime]) -> ColumnElement[bool]:
     return and_(
+        offer.c.removed_at.is_(None),
         or_(offer.c.available_from.is_(None), offer.c.available_from <= now),
         or_(offer.c.available_until.is_(None), offer.c.available_until > now),
     )
