@@ -70,20 +70,69 @@ class OfferTerms:
     app_links: Mapping[Platform, str] | None = None
 
 
-def available_at(offer: Offer, moment: datetime) -> bool:
-    return (
-        offer.removed_at is None
-        and (offer.available_from is None or offer.available_from <= moment)
-        and (offer.available_until is None or offer.available_until > moment)
+@dataclass(frozen=True)
+class State:
+    """What availability changes compare: is the offer available, when will it come,
+    when will it leave (a future end only)."""
+
+    available: bool = False
+    coming_from: datetime | None = None
+    leaving_at: datetime | None = None
+
+
+NOWHERE = State()
+
+
+def state_at(
+    start: datetime | None, end: datetime | None, removed: bool, moment: datetime
+) -> State:
+    if removed:
+        return NOWHERE
+    started = start is None or start <= moment
+    return State(
+        available=started and (end is None or end > moment),
+        coming_from=None if started else start,
+        leaving_at=end if end is not None and end > moment else None,
     )
 
 
-def coming_at(offer: Offer, moment: datetime) -> bool:
-    return (
-        offer.removed_at is None
-        and offer.available_from is not None
-        and offer.available_from > moment
+def _state(offer: Offer | None, moment: datetime) -> State:
+    if offer is None:
+        return NOWHERE
+    return state_at(
+        offer.available_from, offer.available_until, offer.removed_at is not None, moment
     )
+
+
+def availability_changes(
+    before: State, after: State, now: datetime
+) -> tuple[list[tuple[Kind, datetime]], bool]:
+    """The changes (kind, at) a write from `before` to `after` makes, and whether the
+    LEAVING changes still ahead of `now` are taken back (the departure they announce
+    will not happen as announced)."""
+    changes: list[tuple[Kind, datetime]] = []
+    if after.available and not before.available:
+        changes.append((Kind.NEW, now))
+    if before.available and not after.available:
+        changes.append((Kind.GONE, now))
+    elif before.coming_from and not after.available and after.coming_from is None:
+        changes.append((Kind.GONE, now))  # announced, withdrawn before it came
+    if after.coming_from is not None and after.coming_from != before.coming_from:
+        changes.append((Kind.COMING, now))
+    retract = after.leaving_at != before.leaving_at
+    if retract and after.leaving_at is not None:
+        changes.append((Kind.LEAVING, after.leaving_at))
+    return changes, retract
+
+
+Price = tuple[Decimal, str]
+
+
+def price_drop(last: Price | None, new: Price) -> Price | None:
+    """The previous price when `new` is lower than it (in the same currency)."""
+    if last is None or last[1] != new[1] or new[0] >= last[0]:
+        return None
+    return last
 
 
 async def write_offer(
@@ -92,7 +141,7 @@ async def write_offer(
     """Adds the offer or replaces its terms, as confirmed at `now`."""
     await _lock(session, identity, now)
     before = await _current(session, identity)
-    state = before_state(before, now)
+    state = _state(before, now)
     values: dict[str, Any] = {
         "url": terms.url,
         "price": terms.price,
@@ -103,22 +152,13 @@ async def write_offer(
         "removed_at": None,
     }
     if before is None:
-        offer = Offer(
-            title_id=identity.title_id,
-            provider_id=identity.provider_id,
-            region=identity.region,
-            monetization=identity.monetization,
-            season_id=identity.season_id,
-            quality=identity.quality,
-            **values,
-        )
+        offer = Offer(**_identity_values(identity), **values)
         session.add(offer)
-        await session.flush()
     else:
         offer = before
         for name, value in values.items():
             setattr(offer, name, value)
-        await session.flush()
+    await session.flush()
     assert offer.id is not None
     await _links(session, offer.id, terms)
     await _languages(session, offer.id, terms)
@@ -136,7 +176,7 @@ async def remove_offer(session: AsyncSession, identity: OfferIdentity, now: date
     offer = await _current(session, identity)
     if offer is None or offer.removed_at is not None:
         return False
-    state = before_state(offer, now)
+    state = _state(offer, now)
     offer.removed_at = now
     await session.flush()
     changes = await _availability(session, offer, state, now)
@@ -146,17 +186,98 @@ async def remove_offer(session: AsyncSession, identity: OfferIdentity, now: date
 
 
 @dataclass(frozen=True)
-class _Before:
-    available: bool
-    coming_from: datetime | None
-    until: datetime | None
+class NewOffer:
+    """An offer that does not exist yet and the writes that make it, oldest first."""
+
+    identity: OfferIdentity
+    writes: Sequence[tuple[OfferTerms, datetime]]
 
 
-def before_state(offer: Offer | None, now: datetime) -> _Before:
-    if offer is None or offer.removed_at is not None:
-        return _Before(False, None, None)
-    coming = offer.available_from if coming_at(offer, now) else None
-    return _Before(available_at(offer, now), coming, offer.available_until)
+async def write_new_offers(session: AsyncSession, offers: Sequence[NewOffer]) -> None:
+    """What `write_offer` would record for each write of each offer, in a few bulk
+    statements (the seeders load thousands)."""
+    if not offers:
+        return
+    rows, replays = [], []
+    for offer in offers:
+        terms, moment = offer.writes[-1]
+        rows.append(
+            _identity_values(offer.identity)
+            | {
+                "url": terms.url,
+                "price": terms.price,
+                "currency": terms.currency,
+                "available_from": terms.available_from,
+                "available_until": terms.available_until,
+                "last_checked_at": moment,
+                "removed_at": None,
+            }
+        )
+        replays.append(_replay(offer.writes))
+    table = Offer.__table__  # type: ignore[attr-defined]
+    stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    ids = list((await session.execute(stmt, rows)).scalars())
+    links, languages, prices, changes = [], [], [], []
+    for offer_id, offer, row, (points, made) in zip(ids, offers, rows, replays, strict=True):
+        terms = offer.writes[-1][0]
+        links += _link_rows(offer_id, terms.url, terms.app_links or {})
+        languages += _language_rows(offer_id, LanguageUse.AUDIO, terms.audio_languages or ())
+        languages += _language_rows(offer_id, LanguageUse.SUBTITLE, terms.subtitle_languages or ())
+        prices += [{"offer_id": offer_id, **point} for point in points]
+        changes += [
+            {"title_id": row["title_id"], "offer_id": offer_id, "region": row["region"], **change}
+            for change in made
+        ]
+    for model, values in (
+        (OfferLink, links),
+        (OfferLanguage, languages),
+        (OfferPrice, prices),
+        (AvailabilityChange, changes),
+    ):
+        if values:
+            await session.execute(insert(model.__table__), values)  # type: ignore[attr-defined]
+
+
+def _replay(
+    writes: Sequence[tuple[OfferTerms, datetime]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The price points and changes of successive writes of one new offer."""
+    points: list[dict[str, Any]] = []
+    changes: list[dict[str, Any]] = []
+    previous: OfferTerms | None = None
+    last: Price | None = None
+    for terms, moment in writes:
+        before = (
+            NOWHERE
+            if previous is None
+            else state_at(previous.available_from, previous.available_until, False, moment)
+        )
+        after = state_at(terms.available_from, terms.available_until, False, moment)
+        if terms.price is not None and terms.currency is not None:
+            new = (terms.price, terms.currency)
+            if new != last:
+                points.append({"price": new[0], "currency": new[1], "since": moment})
+                drop = price_drop(last, new)
+                if drop is not None:
+                    changes.append(_change_values(Kind.PRICE_DROP, moment, drop))
+                last = new
+        made, retract = availability_changes(before, after, moment)
+        if retract:
+            changes = [c for c in changes if not (c["kind"] is Kind.LEAVING and c["at"] > moment)]
+        changes += [_change_values(kind, at) for kind, at in made]
+        previous = terms
+    return points, changes
+
+
+def _identity_values(identity: OfferIdentity) -> dict[str, Any]:
+    return {
+        "title_id": identity.title_id,
+        "provider_id": identity.provider_id,
+        "region": identity.region,
+        "monetization": identity.monetization,
+        "season_id": identity.season_id,
+        "quality": identity.quality,
+    }
 
 
 async def _lock(session: AsyncSession, identity: OfferIdentity, now: datetime) -> None:
@@ -181,21 +302,32 @@ async def _current(session: AsyncSession, identity: OfferIdentity) -> Offer | No
     return (await session.scalars(stmt)).one_or_none()
 
 
+def _link_rows(offer_id: int, url: str, app_links: Mapping[Platform, str]) -> list[dict[str, Any]]:
+    web = {"offer_id": offer_id, "platform": Platform.WEB, "url": url}
+    return [web] + [
+        {"offer_id": offer_id, "platform": platform, "url": link}
+        for platform, link in app_links.items()
+        if platform is not Platform.WEB
+    ]
+
+
+def _language_rows(
+    offer_id: int, use: LanguageUse, languages: Sequence[str]
+) -> list[dict[str, Any]]:
+    return [
+        {"offer_id": offer_id, "use": use, "language": language, "position": position}
+        for position, language in enumerate(dict.fromkeys(languages))
+    ]
+
+
 async def _links(session: AsyncSession, offer_id: int, terms: OfferTerms) -> None:
     links = OfferLink.__table__  # type: ignore[attr-defined]
-    if terms.app_links is None:
-        await session.execute(
-            delete(links).where(links.c.offer_id == offer_id, links.c.platform == Platform.WEB)
-        )
-        rows = [{"offer_id": offer_id, "platform": Platform.WEB, "url": terms.url}]
-    else:
-        await session.execute(delete(links).where(links.c.offer_id == offer_id))
-        rows = [{"offer_id": offer_id, "platform": Platform.WEB, "url": terms.url}] + [
-            {"offer_id": offer_id, "platform": platform, "url": url}
-            for platform, url in terms.app_links.items()
-            if platform is not Platform.WEB
-        ]
-    await session.execute(insert(links), rows)
+    replaced = delete(links).where(links.c.offer_id == offer_id)
+    if terms.app_links is None:  # the app links stay; the WEB link follows `url`
+        replaced = replaced.where(links.c.platform == Platform.WEB)
+    await session.execute(replaced)
+    rows = _link_rows(offer_id, terms.url, terms.app_links or {})
+    await session.execute(insert(links), rows if terms.app_links is not None else rows[:1])
 
 
 async def _languages(session: AsyncSession, offer_id: int, terms: OfferTerms) -> None:
@@ -207,10 +339,7 @@ async def _languages(session: AsyncSession, offer_id: int, terms: OfferTerms) ->
         if chosen is None:
             continue
         await session.execute(delete(table).where(table.c.offer_id == offer_id, table.c.use == use))
-        rows = [
-            {"offer_id": offer_id, "use": use, "language": language, "position": position}
-            for position, language in enumerate(dict.fromkeys(chosen))
-        ]
+        rows = _language_rows(offer_id, use, chosen)
         if rows:
             await session.execute(insert(table), rows)
 
@@ -220,7 +349,7 @@ async def _price(session: AsyncSession, offer: Offer, now: datetime) -> list[dic
     if offer.price is None or offer.currency is None:
         return []
     prices = OfferPrice.__table__  # type: ignore[attr-defined]
-    last = (
+    found = (
         await session.execute(
             select(prices.c.price, prices.c.currency)
             .where(prices.c.offer_id == offer.id)
@@ -228,53 +357,46 @@ async def _price(session: AsyncSession, offer: Offer, now: datetime) -> list[dic
             .limit(1)
         )
     ).one_or_none()
-    if last is not None and (last.price, last.currency) == (offer.price, offer.currency):
+    last = None if found is None else (found.price, found.currency)
+    new = (offer.price, offer.currency)
+    if new == last:
         return []
     await session.execute(
-        insert(prices).values(
-            offer_id=offer.id, price=offer.price, currency=offer.currency, since=now
-        )
+        insert(prices).values(offer_id=offer.id, price=new[0], currency=new[1], since=now)
     )
-    if last is None or last.currency != offer.currency or offer.price >= last.price:
-        return []
-    change = _change(offer, Kind.PRICE_DROP, now)
-    return [change | {"previous_price": last.price, "previous_currency": last.currency}]
+    drop = price_drop(last, new)
+    return [] if drop is None else [_change(offer, Kind.PRICE_DROP, now, drop)]
 
 
 async def _availability(
-    session: AsyncSession, offer: Offer, before: _Before, now: datetime
+    session: AsyncSession, offer: Offer, before: State, now: datetime
 ) -> list[dict[str, Any]]:
-    after = before_state(offer, now)
-    changes: list[dict[str, Any]] = []
-    if after.available and not before.available:
-        changes.append(_change(offer, Kind.NEW, now))
-    if before.available and not after.available:
-        changes.append(_change(offer, Kind.GONE, now))
-    elif before.coming_from and not after.available and after.coming_from is None:
-        changes.append(_change(offer, Kind.GONE, now))  # announced, withdrawn before it came
-    if after.coming_from is not None and after.coming_from != before.coming_from:
-        changes.append(_change(offer, Kind.COMING, now))
-    leaving = after.until if after.until is not None and after.until > now else None
-    if leaving != (before.until if before.until is not None and before.until > now else None):
-        # A departure announced for later that will no longer happen is taken back.
+    made, retract = availability_changes(before, _state(offer, now), now)
+    if retract:
         log = AvailabilityChange.__table__  # type: ignore[attr-defined]
         await session.execute(
             delete(log).where(
                 log.c.offer_id == offer.id, log.c.kind == Kind.LEAVING, log.c.at > now
             )
         )
-        if leaving is not None and (after.available or after.coming_from is not None):
-            changes.append(_change(offer, Kind.LEAVING, leaving))
-    return changes
+    return [_change(offer, kind, at) for kind, at in made]
 
 
-def _change(offer: Offer, kind: Kind, at: datetime) -> dict[str, Any]:
+def _change_values(kind: Kind, at: datetime, previous: Price | None = None) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "at": at,
+        "previous_price": None if previous is None else previous[0],
+        "previous_currency": None if previous is None else previous[1],
+    }
+
+
+def _change(
+    offer: Offer, kind: Kind, at: datetime, previous: Price | None = None
+) -> dict[str, Any]:
     return {
         "title_id": offer.title_id,
         "offer_id": offer.id,
         "region": offer.region,
-        "kind": kind,
-        "at": at,
-        "previous_price": None,
-        "previous_currency": None,
+        **_change_values(kind, at, previous),
     }
