@@ -228,14 +228,15 @@ async def write_new_offers(session: AsyncSession, offers: Sequence[NewOffer]) ->
             {"title_id": row["title_id"], "offer_id": offer_id, "region": row["region"], **change}
             for change in made
         ]
-    for model, values in (
+    written: list[tuple[Any, list[dict[str, Any]]]] = [
         (OfferLink, links),
         (OfferLanguage, languages),
         (OfferPrice, prices),
         (AvailabilityChange, changes),
-    ):
+    ]
+    for model, values in written:
         if values:
-            await session.execute(insert(model.__table__), values)  # type: ignore[attr-defined]
+            await session.execute(insert(model), values)
 
 
 def _replay(

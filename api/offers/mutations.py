@@ -149,7 +149,7 @@ class OfferMutation:
             provider = await _provider(session, input.provider)
             identity = OfferIdentity(
                 title_id=pk,
-                provider_id=provider.id,  # type: ignore[arg-type]
+                provider_id=provider.id,
                 region=region,
                 monetization=input.monetization,
                 season_id=await _season_id(session, pk, input.season),
@@ -180,7 +180,7 @@ class OfferMutation:
             provider_row = await _provider(session, provider)
             identity = OfferIdentity(
                 title_id=pk,
-                provider_id=provider_row.id,  # type: ignore[arg-type]
+                provider_id=provider_row.id,
                 region=code,
                 monetization=monetization,
                 season_id=await _season_id(session, pk, season),
