@@ -106,23 +106,28 @@ def _state(offer: Offer | None, moment: datetime) -> State:
 
 def availability_changes(
     before: State, after: State, now: datetime
-) -> tuple[list[tuple[Kind, datetime]], bool]:
-    """The changes (kind, at) a write from `before` to `after` makes, and whether the
-    LEAVING changes still ahead of `now` are taken back (the departure they announce
-    will not happen as announced)."""
+) -> tuple[list[tuple[Kind, datetime]], frozenset[Kind]]:
+    """The changes (kind, at) a write from `before` to `after` makes, and the kinds
+    whose changes still ahead of `now` it takes back. A start or end in the future
+    is recorded when it is set (NEW at the start, LEAVING and GONE at the end); a
+    write that moves or drops it takes the old one back: it will not happen."""
     changes: list[tuple[Kind, datetime]] = []
+    retracted: set[Kind] = set()
     if after.available and not before.available:
         changes.append((Kind.NEW, now))
     if before.available and not after.available:
         changes.append((Kind.GONE, now))
     elif before.coming_from and not after.available and after.coming_from is None:
         changes.append((Kind.GONE, now))  # announced, withdrawn before it came
-    if after.coming_from is not None and after.coming_from != before.coming_from:
-        changes.append((Kind.COMING, now))
-    retract = after.leaving_at != before.leaving_at
-    if retract and after.leaving_at is not None:
-        changes.append((Kind.LEAVING, after.leaving_at))
-    return changes, retract
+    if after.coming_from != before.coming_from:
+        retracted.add(Kind.NEW)
+        if after.coming_from is not None:
+            changes += [(Kind.COMING, now), (Kind.NEW, after.coming_from)]
+    if after.leaving_at != before.leaving_at:
+        retracted |= {Kind.LEAVING, Kind.GONE}
+        if after.leaving_at is not None:
+            changes += [(Kind.LEAVING, after.leaving_at), (Kind.GONE, after.leaving_at)]
+    return changes, frozenset(retracted)
 
 
 Price = tuple[Decimal, str]
@@ -372,12 +377,14 @@ async def _price(session: AsyncSession, offer: Offer, now: datetime) -> list[dic
 async def _availability(
     session: AsyncSession, offer: Offer, before: State, now: datetime
 ) -> list[dict[str, Any]]:
-    made, retract = availability_changes(before, _state(offer, now), now)
-    if retract:
+    made, retracted = availability_changes(before, _state(offer, now), now)
+    if retracted:
         log = AvailabilityChange.__table__  # type: ignore[attr-defined]
         await session.execute(
             delete(log).where(
-                log.c.offer_id == offer.id, log.c.kind == Kind.LEAVING, log.c.at > now
+                log.c.offer_id == offer.id,
+                log.c.kind.in_(sorted(retracted, key=lambda kind: kind.value)),
+                log.c.at > now,
             )
         )
     return [_change(offer, kind, at) for kind, at in made]

@@ -210,8 +210,8 @@ class OfferPrice(SQLModel, table=True):
 
 class AvailabilityChange(SQLModel, table=True):
     """What a write changed in a title's availability in a region, written in the
-    write's transaction. `at` is when the change takes effect: the write's time,
-    except for LEAVING (the offer's `available_until`)."""
+    write's transaction. `at` is when the change takes effect: the write's time, or
+    the offer's start (NEW) or end (LEAVING, GONE) when the write sets them ahead."""
 
     __tablename__ = "availability_changes"
     __table_args__ = (

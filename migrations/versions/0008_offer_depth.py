@@ -15,7 +15,8 @@ Create Date: 2026-12-03
   ISO 3166-1 alpha-2 code.
 - Existing offers keep everything: their url becomes their WEB link, their price
   their first price point, their title's languages their languages; offers that
-  will start later are recorded as COMING, those with an end as LEAVING.
+  will start later are recorded as COMING (and NEW at their start), those with an
+  end ahead as LEAVING and GONE at it.
 """
 
 from collections.abc import Sequence
@@ -281,12 +282,17 @@ def upgrade() -> None:
         " SELECT offers.id, title_languages.use, title_languages.language,"
         " title_languages.position FROM offers"
         " JOIN title_languages ON title_languages.title_id = offers.title_id",
-        "INSERT INTO availability_changes (title_id, offer_id, region, kind, at)"
-        " SELECT title_id, id, region, 'COMING', :now FROM offers WHERE available_from > :now"
-        " ORDER BY id",
-        "INSERT INTO availability_changes (title_id, offer_id, region, kind, at)"
-        " SELECT title_id, id, region, 'LEAVING', available_until FROM offers"
-        " WHERE available_until > :now ORDER BY id",
+        *(
+            "INSERT INTO availability_changes (title_id, offer_id, region, kind, at)"
+            f" SELECT title_id, id, region, '{kind}', {at} FROM offers WHERE {column} > :now"
+            " ORDER BY id"
+            for kind, at, column in (
+                ("COMING", ":now", "available_from"),
+                ("NEW", "available_from", "available_from"),
+                ("LEAVING", "available_until", "available_until"),
+                ("GONE", "available_until", "available_until"),
+            )
+        ),
     ):
         clause = sa.text(statement)
         if ":now" in statement:

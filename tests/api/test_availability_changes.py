@@ -113,18 +113,27 @@ async def test_an_offer_starting_later_is_coming_and_its_end_leaving(
     assert _kinds(now) == [("COMING", writer.title.slug)]
     assert now["edges"][0]["node"]["offer"]["availableFrom"] == _moment(starts)
     fortnight = await _changes(graphql, writer.region, since, until=_moment(_in(14)))
-    assert _kinds(fortnight) == [("COMING", writer.title.slug), ("LEAVING", writer.title.slug)]
-    assert fortnight["edges"][1]["node"]["at"] == _moment(ends)
+    assert [(e["node"]["kind"], e["node"]["at"]) for e in fortnight["edges"]][1:] == [
+        ("NEW", _moment(starts)),
+        ("LEAVING", _moment(ends)),
+        ("GONE", _moment(ends)),
+    ]
 
     later = _in(20)  # the end moves: the departure announced before is taken back
     await writer.upsert(availableFrom=starts, availableUntil=later)
     month = await _changes(graphql, writer.region, since, until=_moment(_in(30)))
     assert [(e["node"]["kind"], e["node"]["at"]) for e in month["edges"]][1:] == [
-        ("LEAVING", _moment(later))
+        ("NEW", _moment(starts)),
+        ("LEAVING", _moment(later)),
+        ("GONE", _moment(later)),
     ]
     assert _kinds(await _changes(graphql, writer.region, since, kinds=["COMING"])) == [
         ("COMING", writer.title.slug)
     ]  # the same start is not announced twice
+
+    assert await writer.remove() is True  # nothing of it will happen now
+    after = await _changes(graphql, writer.region, since, until=_moment(_in(30)))
+    assert [e["node"]["kind"] for e in after["edges"]] == ["COMING", "GONE"]
 
 
 async def test_ending_an_offer_now_is_gone_and_starting_it_now_is_new(
@@ -167,7 +176,7 @@ async def test_a_write_that_changes_nothing_records_nothing_but_confirms_the_off
     again = await writer.upsert(availableUntil=ends)
     assert again["lastCheckedAt"] > first["lastCheckedAt"]
     found = await _changes(graphql, writer.region, since, until=_moment(_in(7)))
-    assert [e["node"]["kind"] for e in found["edges"]] == ["NEW", "LEAVING"]
+    assert [e["node"]["kind"] for e in found["edges"]] == ["NEW", "LEAVING", "GONE"]
 
 
 async def test_changes_are_ordered_by_time_then_title_and_paged_by_cursor(
@@ -181,7 +190,7 @@ async def test_changes_are_ordered_by_time_then_title_and_paged_by_cursor(
     window = {"until": _moment(_in(2))}
     every = await _changes(graphql, region, since, **window)
     nodes = [e["node"] for e in every["edges"]]
-    assert [n["kind"] for n in nodes] == ["NEW"] * 3 + ["LEAVING"] * 3
+    assert [n["kind"] for n in nodes] == ["NEW"] * 3 + ["LEAVING", "GONE"] * 3
     assert [n["at"] for n in nodes] == sorted(n["at"] for n in nodes)
     pages, after = [], None
     while True:
@@ -193,7 +202,7 @@ async def test_changes_are_ordered_by_time_then_title_and_paged_by_cursor(
         after = page["pageInfo"]["endCursor"]
     assert pages == nodes
     leaving = [n["title"]["slug"] for n in nodes[3:]]
-    assert leaving == [title.slug for title in titles]  # same `at`: by title id
+    assert leaving == [title.slug for title in titles for _ in "LG"]  # same `at`: by title
 
 
 async def test_changes_filter_by_provider(

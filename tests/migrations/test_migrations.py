@@ -152,7 +152,8 @@ def test_offers_keep_their_data_through_the_offer_depth_migration(
     database_url: str, tmp_path: Path
 ) -> None:
     """0008: an existing offer's url becomes its WEB link, its price its first price
-    point, its title's languages its own; a later start is COMING, a set end LEAVING."""
+    point, its title's languages its own; a later start is COMING (and NEW then), an
+    end ahead LEAVING and GONE then."""
     scratch = _scratch_url(database_url, tmp_path)
     asyncio.run(_recreate(scratch))
     try:
@@ -172,7 +173,12 @@ def test_offers_keep_their_data_through_the_offer_depth_migration(
     ]
     assert prices == [(2, "4.99", "EUR")]
     assert languages == [(1, "AUDIO", "en"), (2, "AUDIO", "en")]
-    assert changes == [(1, "LEAVING", "2100-01-01"), (2, "COMING", None)]
+    assert changes == [
+        (1, "GONE", "2100-01-01"),
+        (1, "LEAVING", "2100-01-01"),
+        (2, "COMING", None),
+        (2, "NEW", "2099-01-01"),
+    ]
     assert checked == [(1, 1), (2, 1)]
 
 
@@ -191,8 +197,8 @@ MIGRATED = [
     "SELECT offer_id, platform, url FROM offer_links ORDER BY offer_id, platform",
     "SELECT offer_id, CAST(price AS VARCHAR(20)), currency FROM offer_prices ORDER BY offer_id",
     "SELECT offer_id, use, language FROM offer_languages ORDER BY offer_id",
-    "SELECT offer_id, kind, CASE WHEN kind = 'LEAVING' THEN substr(CAST(at AS VARCHAR(40)), 1, 10)"
-    " END FROM availability_changes ORDER BY offer_id",
+    "SELECT offer_id, kind, CASE WHEN kind <> 'COMING' THEN substr(CAST(at AS VARCHAR(40)), 1, 10)"
+    " END FROM availability_changes ORDER BY offer_id, kind",
     "SELECT id, CASE WHEN last_checked_at IS NOT NULL AND removed_at IS NULL THEN 1 END"
     " FROM offers ORDER BY id",
 ]
