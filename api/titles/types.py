@@ -14,7 +14,7 @@ from api.errors import BadUserInput
 from api.external_ids import ExternalIds, external_ids
 from api.images.types import Image, image_of, images_of
 from api.node import Node
-from api.offers.filters import available_now, parse_region, streamable_in
+from api.offers.filters import offered_now, parse_region, streamable_in
 from api.offers.types import (
     OFFER_LANGUAGES,
     OFFER_ORDER,
@@ -89,13 +89,7 @@ def _credits(title: Row, credit: Row, args: Args) -> Any:
 
 
 def _offers(title: Row, offer: Row, args: Args) -> Any:
-    condition = (
-        (offer.c.title_id == title.c.id)
-        & (offer.c.region == args.param("region", parse_region))
-        & available_now(offer, args.now())
-    )
-    if args.shape("monetizations", lambda chosen: chosen is not None):
-        condition &= args.among(offer.c.monetization, "monetizations", list)
+    condition = (offer.c.title_id == title.c.id) & offered_now(offer, args)
     for name, use in (
         ("audio_language", LanguageUse.AUDIO),
         ("subtitle_language", LanguageUse.SUBTITLE),

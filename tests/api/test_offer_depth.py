@@ -5,10 +5,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.ids import encode_id
-from models import Monetization, Season
+from models import Episode, Monetization, Season
 from tests.conftest import StatementCounter
 from tests.factories import make_offer, make_title
 from tests.helpers import GraphQL, data, error_codes
@@ -287,3 +288,28 @@ async def test_refusenik_offers_have_links_languages_and_a_price_drop(graphql: G
     rental = next(o for o in offers if o["provider"]["slug"] == "apple-tv" and o["price"])
     week_ago = datetime.now(UTC) - timedelta(days=7)
     assert datetime.fromisoformat(rental["priceChangedAt"]) > week_ago
+
+
+SEASON_OFFERS = """query($slug: String!) { title(slug: $slug) { seasons { number
+  offers(region: "US") { season provider { slug } }
+  episodes { edges { node { number offers(region: "us", monetizations: [SUBSCRIPTION]) {
+    season } } } } } } }"""
+
+
+async def test_a_season_lists_its_offers_and_an_episode_those_that_include_it(
+    graphql: GraphQL, sessions: async_sessionmaker[AsyncSession], editor_key: str
+) -> None:
+    title, title_id = await _series(sessions)
+    async with sessions() as session, session.begin():
+        seasons = (await session.scalars(select(Season).where(Season.title_id == title.id))).all()
+        session.add_all(
+            Episode(title_id=title.id, season_id=season.id, number=1, name=f"S{season.number}E1")
+            for season in seasons
+        )
+    await _upsert(graphql, editor_key, title_id)  # the whole title
+    await _upsert(graphql, editor_key, title_id, season=1)
+    await _upsert(graphql, editor_key, title_id, season=2, region="GB")
+    answer = data(await graphql(SEASON_OFFERS, {"slug": title.slug}))["title"]["seasons"]
+    assert [[o["season"] for o in season["offers"]] for season in answer] == [[1], []]
+    episodes = [season["episodes"]["edges"][0]["node"]["offers"] for season in answer]
+    assert [sorted(o["season"] or 0 for o in offers) for offers in episodes] == [[0, 1], [0]]

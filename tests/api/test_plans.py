@@ -262,6 +262,19 @@ CHANGES = """query($region: String!, $since: DateTime!, $until: DateTime,
       title { slug name } offer { provider { slug } monetization price { amount }
         availableUntil links { platform } } } } } }"""
 _DAYS = (utc_today() - timedelta(days=8)).isoformat()
+SEASON_OFFERS = """query($slug: String!, $m: [Monetization!]) { title(slug: $slug) {
+  seasons { number offers(region: "US", monetizations: $m) { season url }
+    episodes(first: 2) { edges { node { number
+      offers(region: "gb", monetizations: $m) { season provider { slug } price { amount } } } } } }
+  episode(season: 1, number: 1) { offers(region: "US") { monetization links { url } } } } }"""
+DOCUMENTS += [
+    (SEASON_OFFERS, {"slug": slug, "m": monetizations})
+    for slug, monetizations in (
+        ("i-love-lucy-1951", None),
+        ("breaking-bad-2008", ["RENT", "BUY"]),
+        ("refusenik-2007", []),
+    )
+]
 DOCUMENTS += [
     (
         WHERE_TO_WATCH,
