@@ -8,7 +8,7 @@ from strawberry.tools import merge_types
 
 from api.limits import PARSE_CACHE_SIZE, DocumentLimits, QueryLimits
 from api.offers.mutations import OfferMutation
-from api.offers.queries import ProviderQuery
+from api.offers.queries import AvailabilityQuery, ProviderQuery
 from api.people.mutations import CreditMutation
 from api.people.queries import PersonQuery
 from api.relay import NodeQuery
@@ -24,7 +24,9 @@ class Schema(strawberry.Schema):
         """Logging is left to `api.errors.classify`, which knows which errors are expected."""
 
 
-Query = merge_types("Query", (NodeQuery, TitleQuery, PersonQuery, ProviderQuery, GuideQuery))
+Query = merge_types(
+    "Query", (NodeQuery, TitleQuery, PersonQuery, ProviderQuery, GuideQuery, AvailabilityQuery)
+)
 Mutation = merge_types("Mutation", (TitleMutation, ReviewMutation, CreditMutation, OfferMutation))
 
 

@@ -143,3 +143,27 @@ def https_url(field: str, value: str) -> str:
     if "@" in parts.netloc:
         raise invalid(field, "must not contain a user name or password")
     return value
+
+
+_APP_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*")
+# Schemes that run or embed content instead of opening an app.
+_REFUSED_SCHEMES = frozenset({"javascript", "data", "file", "vbscript", "blob", "about"})
+
+
+def app_url(field: str, value: str) -> str:
+    """An app's deep link (`nflx://...`) or an https:// URL."""
+    value = value.strip()
+    if len(value) > 2000 or regex.search(r"[\s\p{C}]", value):
+        raise invalid(
+            field,
+            "must be a URL of at most 2000 characters, with spaces and control characters"
+            f" percent-encoded, got {shown(value)}",
+        )
+    scheme, separator, rest = value.partition("://")
+    if not separator or not rest or not _APP_SCHEME.fullmatch(scheme.lower()):
+        raise invalid(field, f"must be a URL like `nflx://title/80057281`, got {shown(value)}")
+    if scheme.lower() in _REFUSED_SCHEMES or scheme.lower() == "http":
+        raise invalid(field, f"must not use the {scheme.lower()}: scheme")
+    if scheme.lower() == "https":
+        return https_url(field, value)
+    return value

@@ -12,7 +12,21 @@ from models.external_ids import (
     check_external_id,
 )
 from models.images import Image, ImageKind, ImageRendition
-from models.offers import STREAMING_MONETIZATIONS, Monetization, Offer, Provider, VideoQuality
+from models.offers import (
+    OFFER_IDENTITY,
+    STREAMING_MONETIZATIONS,
+    AvailabilityChange,
+    AvailabilityChangeKind,
+    Monetization,
+    Offer,
+    OfferLanguage,
+    OfferLink,
+    OfferPrice,
+    Platform,
+    Provider,
+    Region,
+    VideoQuality,
+)
 from models.people import Credit, CreditRole, Person
 from models.reviews import Review
 from models.series import Episode, EpisodeCredit, Season
@@ -30,10 +44,13 @@ from models.tv import Airing, Channel, local_date, valid_time_zone
 metadata = SQLModel.metadata
 
 __all__ = [
+    "OFFER_IDENTITY",
     "STREAMING_MONETIZATIONS",
     "Airing",
     "ApiKey",
     "ApiKeyRole",
+    "AvailabilityChange",
+    "AvailabilityChangeKind",
     "Channel",
     "Credit",
     "CreditRole",
@@ -48,10 +65,15 @@ __all__ = [
     "LanguageUse",
     "Monetization",
     "Offer",
+    "OfferLanguage",
+    "OfferLink",
+    "OfferPrice",
     "Owner",
     "Person",
     "PersonExternalId",
+    "Platform",
     "Provider",
+    "Region",
     "Review",
     "Season",
     "SeriesStatus",

@@ -73,6 +73,12 @@ REFUSENIK: dict[str, Any] = {
             "monetization": "FREE",
             "quality": "HD",
             "url": "https://www.kanopy.com/en/product/refusenik",
+            "links": {
+                "IOS": "kanopy://www.kanopy.com/en/product/refusenik",
+                "ANDROID": "kanopy://www.kanopy.com/en/product/refusenik",
+            },
+            "audioLanguages": ["en"],
+            "subtitleLanguages": ["ru", "he"],
         },
         {
             "provider": "tubi",
@@ -80,6 +86,13 @@ REFUSENIK: dict[str, Any] = {
             "monetization": "ADS",
             "quality": "HD",
             "url": "https://tubitv.com/movies/refusenik",
+            "links": {
+                "IOS": "tubitv://tubitv.com/movies/refusenik",
+                "ANDROID": "tubitv://tubitv.com/movies/refusenik",
+                "ROKU": "tubitv://tubitv.com/movies/refusenik",
+            },
+            "audioLanguages": ["en"],
+            "subtitleLanguages": ["ru", "he"],
         },
         {
             "provider": "apple-tv",
@@ -89,6 +102,13 @@ REFUSENIK: dict[str, Any] = {
             "price": "3.99",
             "currency": "USD",
             "url": "https://tv.apple.com/us/movie/refusenik",
+            "links": {
+                "IOS": "videos://tv.apple.com/us/movie/refusenik",
+                "TVOS": "videos://tv.apple.com/us/movie/refusenik",
+            },
+            "audioLanguages": ["en"],
+            "subtitleLanguages": ["ru", "he"],
+            "priceHistory": [{"price": "4.99", "daysAgo": 40}, {"price": "3.99", "daysAgo": 2}],
         },
         {
             "provider": "apple-tv",
@@ -98,6 +118,13 @@ REFUSENIK: dict[str, Any] = {
             "price": "9.99",
             "currency": "USD",
             "url": "https://tv.apple.com/us/movie/refusenik",
+            "links": {
+                "IOS": "videos://tv.apple.com/us/movie/refusenik",
+                "TVOS": "videos://tv.apple.com/us/movie/refusenik",
+            },
+            "audioLanguages": ["en"],
+            "subtitleLanguages": ["ru", "he"],
+            "priceHistory": [{"price": "12.99", "daysAgo": 90}, {"price": "9.99", "daysAgo": 30}],
         },
     ],
 }

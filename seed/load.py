@@ -8,8 +8,8 @@ airings around today, images.
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,14 +22,17 @@ from models import (
     Credit,
     Genre,
     LanguageUse,
-    Offer,
+    Monetization,
     Person,
+    Platform,
     Provider,
     Review,
     Title,
     TitleGenre,
     TitleLanguage,
+    VideoQuality,
 )
+from models.availability import NewOffer, OfferIdentity, OfferTerms, write_new_offers
 from models.columns import id_column
 from models.reviews import mean_rating
 from models.slugs import slugify
@@ -82,8 +85,14 @@ async def load_entries(session: AsyncSession, entries: Sequence[Entry]) -> LoadR
     new = [entry for entry in entries if entry["slug"] not in existing]
     people = {slugify(c["person"]): c["person"] for e in new for c in e.get("credits", [])}
     person_ids = await _ensure_by_slug(session, Person, people)
+    now = datetime.now(UTC)
+    offers: list[NewOffer] = []
     for entry in new:
-        await _insert_title(session, entry, genre_ids, provider_ids, person_ids)
+        title_id = await _insert_title(session, entry, genre_ids, person_ids)
+        offers += [
+            _new_offer(title_id, offer, provider_ids, now) for offer in entry.get("offers", [])
+        ]
+    await write_new_offers(session, offers)
     guide = await load_guide(session, [entry["slug"] for entry in entries], utc_today())
     return LoadReport(titles_added=len(new), titles_skipped=len(entries) - len(new), guide=guide)
 
@@ -105,9 +114,9 @@ async def _insert_title(
     session: AsyncSession,
     entry: Entry,
     genre_ids: dict[str, int],
-    provider_ids: dict[str, int],
     person_ids: dict[str, int],
-) -> None:
+) -> int:
+    """Inserts the title and its children but its offers; returns its id."""
     release = entry.get("releaseDate")
     inserted = await session.execute(
         insert(Title)
@@ -131,11 +140,11 @@ async def _insert_title(
         (TitleLanguage, _languages(title_id, entry)),
         (Credit, _credits(title_id, entry.get("credits", []), person_ids)),
         (Review, [_review(title_id, review) for review in entry.get("reviews", [])]),
-        (Offer, [_offer(title_id, offer, provider_ids) for offer in entry.get("offers", [])]),
     ]
     for table, rows in children:
         if rows:
             await session.execute(insert(table), rows)
+    return int(title_id)
 
 
 def _languages(title_id: int, entry: Entry) -> list[dict[str, Any]]:
@@ -176,20 +185,40 @@ def _review(title_id: int, review: Entry) -> dict[str, Any]:
     }
 
 
-def _offer(title_id: int, offer: Entry, provider_ids: dict[str, int]) -> dict[str, Any]:
-    price = offer.get("price")
-    return {
-        "title_id": title_id,
-        "provider_id": provider_ids[offer["provider"]],
-        "region": offer["region"],
-        "monetization": offer["monetization"],
-        "quality": offer.get("quality"),
-        "price": Decimal(price) if price is not None else None,
-        "currency": offer.get("currency"),
-        "url": offer["url"],
-        "available_from": _instant(offer.get("availableFrom")),
-        "available_until": _instant(offer.get("availableUntil")),
-    }
+def _new_offer(
+    title_id: int, offer: Entry, provider_ids: dict[str, int], now: datetime
+) -> NewOffer:
+    """The offer as confirmed now, after its price history replayed at the days it
+    changed (relative to today, so the catalogue never goes stale), through the
+    writer the API uses: prices and availability changes are recorded alike."""
+    identity = OfferIdentity(
+        title_id=title_id,
+        provider_id=provider_ids[offer["provider"]],
+        region=offer["region"],
+        monetization=Monetization(offer["monetization"]),
+        quality=None if offer.get("quality") is None else VideoQuality(offer["quality"]),
+    )
+    start, end = _instant(offer.get("availableFrom")), _instant(offer.get("availableUntil"))
+    today = datetime.combine(now.date(), datetime.min.time(), tzinfo=UTC)
+    if "comingInDays" in offer:
+        start = today + timedelta(days=offer["comingInDays"])
+    if "leavingInDays" in offer:
+        end = today + timedelta(days=offer["leavingInDays"])
+    terms = OfferTerms(
+        url=offer["url"],
+        price=None if offer.get("price") is None else Decimal(offer["price"]),
+        currency=offer.get("currency"),
+        available_from=start,
+        available_until=end,
+        audio_languages=offer.get("audioLanguages", []),
+        subtitle_languages=offer.get("subtitleLanguages", []),
+        app_links={Platform(name): url for name, url in offer.get("links", {}).items()},
+    )
+    history = [
+        (replace(terms, price=Decimal(point["price"])), now - timedelta(days=point["daysAgo"]))
+        for point in offer.get("priceHistory", [])
+    ]
+    return NewOffer(identity, [*history, (terms, now)])
 
 
 def _instant(value: str | None) -> datetime | None:

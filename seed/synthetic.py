@@ -30,7 +30,7 @@ import random
 import time
 from collections.abc import AsyncGenerator, Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 
@@ -48,7 +48,10 @@ from models import (
     LanguageUse,
     Monetization,
     Offer,
+    OfferLink,
+    OfferPrice,
     Person,
+    Platform,
     Provider,
     Review,
     Title,
@@ -219,6 +222,8 @@ class Generator:
         self.next_title_id = first_title_id
         self.first_person_id = first_person_id
         self.people = people
+        # When the generated offers were confirmed, and their prices set.
+        self.checked_at = datetime.now(UTC)
         # A pool of sentences keeps generation fast; combinations keep texts distinct.
         self.sentences = [self._sentence() for _ in range(400)]
 
@@ -252,6 +257,19 @@ class Generator:
             for offer in rows["offers"]:
                 offer["id"] = ids.offer
                 ids.offer += 1
+                # Its WEB link is its url, its price its first price point.
+                rows["offer_links"].append(
+                    {"offer_id": offer["id"], "platform": Platform.WEB, "url": offer["url"]}
+                )
+                if offer["price"] is not None:
+                    rows["offer_prices"].append(
+                        {
+                            "offer_id": offer["id"],
+                            "price": offer["price"],
+                            "currency": offer["currency"],
+                            "since": self.checked_at,
+                        }
+                    )
             ids.review += len(rows["reviews"])
             ids.credit += len(rows["credits"])
             for name, table_rows in rows.items():
@@ -313,6 +331,8 @@ class Generator:
             "offers": [
                 self.offer(tid, provider_ids, region) for region in rnd.sample(list(REGIONS), k=4)
             ],
+            "offer_links": [],
+            "offer_prices": [],
         }
         ratings = (review["rating"] for review in rows["reviews"])
         rows["titles"][0]["critic_rating"] = mean_rating(ratings)
@@ -332,6 +352,7 @@ class Generator:
             else None,
             "currency": REGIONS[region] if paid else None,
             "url": f"https://watch.example.com/{region.lower()}/{tid}",
+            "last_checked_at": self.checked_at,
         }
 
 
@@ -342,6 +363,8 @@ TABLES: dict[str, type[SQLModel]] = {
     "credits": Credit,
     "reviews": Review,
     "offers": Offer,
+    "offer_links": OfferLink,
+    "offer_prices": OfferPrice,
 }
 # Tables whose ids come from a sequence on PostgreSQL: advanced past the ids written here.
 SEQUENCES = ("titles", "people", "reviews", "credits", "offers")

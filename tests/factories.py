@@ -9,7 +9,18 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models import Genre, Monetization, Offer, Provider, Review, Title, TitleGenre, TitleKind
+from models import (
+    Genre,
+    Monetization,
+    Offer,
+    OfferLink,
+    Platform,
+    Provider,
+    Review,
+    Title,
+    TitleGenre,
+    TitleKind,
+)
 from models.reviews import refresh_critic_rating
 
 _numbers = itertools.count(1)
@@ -67,6 +78,8 @@ async def make_offer(
     )
     async with sessions() as session, session.begin():
         session.add(offer)
+        await session.flush()
+        session.add(OfferLink(offer_id=offer.id, platform=Platform.WEB, url=offer.url))
     return offer
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import ColumnElement, and_, or_
 
 from api.codes import normalize_region
 from api.errors import BadUserInput
+from api.planning.fields import Args
 from api.planning.pages import Row
 from models import STREAMING_MONETIZATIONS
 
@@ -23,6 +24,7 @@ def parse_region(value: str, argument: str = "region") -> str:
 
 def available_now(offer: Row, now: ColumnElement[datetime]) -> ColumnElement[bool]:
     return and_(
+        offer.c.removed_at.is_(None),
         or_(offer.c.available_from.is_(None), offer.c.available_from <= now),
         or_(offer.c.available_until.is_(None), offer.c.available_until > now),
     )
@@ -37,3 +39,14 @@ def streamable_in(
         offer.c.monetization.in_(sorted(STREAMING_MONETIZATIONS, key=lambda m: m.value)),
         available_now(offer, now),
     )
+
+
+def offered_now(offer: Row, args: Args) -> ColumnElement[bool]:
+    """Offers available now in the `region` argument, of the `monetizations` asked for
+    (all when the argument is null)."""
+    condition = and_(
+        offer.c.region == args.param("region", parse_region), available_now(offer, args.now())
+    )
+    if args.shape("monetizations", lambda chosen: chosen is not None):
+        condition &= args.among(offer.c.monetization, "monetizations", list)
+    return condition

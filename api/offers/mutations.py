@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import strawberry
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import validation
@@ -14,9 +14,9 @@ from api.errors import shown
 from api.offers.filters import parse_region
 from api.offers.types import Offer
 from api.response_cache import LISTS, title_tag
-from api.writes import check_write, title_write, upsert_statement
-from models import ApiKeyRole, Monetization, Provider, VideoQuality
-from models import Offer as OfferRow
+from api.writes import check_write, title_write
+from models import ApiKeyRole, Monetization, Platform, Provider, Season, VideoQuality
+from models.availability import OfferIdentity, OfferTerms, remove_offer, write_offer
 
 PAID = frozenset({Monetization.RENT, Monetization.BUY})
 # Offer windows lie within the years 1900..2200 (UTC).
@@ -29,21 +29,44 @@ class MoneyInput:
     currency: str = strawberry.field(description="ISO 4217, e.g. USD")
 
 
-@strawberry.input(description="An offer is identified by title, provider, region and monetization.")
+@strawberry.input(description="A platform's link to an offer.")
+class DeepLinkInput:
+    platform: Platform
+    url: str = strawberry.field(description="https:// for WEB; an app's scheme elsewhere.")
+
+
+@strawberry.input(
+    description="An offer is identified by title, season, provider, region, monetization"
+    " and quality."
+)
 class OfferInput:
     provider: str = strawberry.field(description="Provider slug")
     region: str
     monetization: Monetization
-    url: str
+    url: str = strawberry.field(description="The WEB link (https://).")
     quality: VideoQuality | None = None
     price: MoneyInput | None = strawberry.field(
         default=None, description="Required for RENT and BUY; must be null otherwise."
     )
     available_from: datetime | None = None
     available_until: datetime | None = None
+    season: int | None = strawberry.field(
+        default=None, description="The number of the season offered; null: the whole title."
+    )
+    audio_languages: list[str] | None = strawberry.field(
+        default=None, description="BCP 47 tags; null keeps the offer's as they are."
+    )
+    subtitle_languages: list[str] | None = strawberry.field(
+        default=None, description="BCP 47 tags; null keeps the offer's as they are."
+    )
+    links: list[DeepLinkInput] | None = strawberry.field(
+        default=None,
+        description="Links per platform (a WEB one must be `url`); null keeps the app links"
+        " as they are.",
+    )
 
 
-def _offer_values(offer: OfferInput) -> dict[str, object]:
+def _terms(offer: OfferInput) -> OfferTerms:
     paid = offer.monetization in PAID
     if paid and offer.price is None:
         raise validation.invalid("price", f"is required for {offer.monetization.value}")
@@ -67,18 +90,34 @@ def _offer_values(offer: OfferInput) -> dict[str, object]:
     )
     if available_from and available_until and available_until <= available_from:
         raise validation.invalid("availableUntil", "must be after `availableFrom`")
-    return {
-        "region": parse_region(offer.region, "region"),
-        "monetization": offer.monetization,
-        "url": validation.https_url("url", offer.url),
-        "quality": offer.quality,
-        "price": None
-        if offer.price is None
-        else validation.price("price.amount", offer.price.amount),
-        "currency": currency,
-        "available_from": available_from,
-        "available_until": available_until,
-    }
+    url = validation.https_url("url", offer.url)
+    return OfferTerms(
+        url=url,
+        price=None if offer.price is None else validation.price("price.amount", offer.price.amount),
+        currency=currency,
+        available_from=available_from,
+        available_until=available_until,
+        audio_languages=None
+        if offer.audio_languages is None
+        else validation.languages("audioLanguages", offer.audio_languages),
+        subtitle_languages=None
+        if offer.subtitle_languages is None
+        else validation.languages("subtitleLanguages", offer.subtitle_languages),
+        app_links=None if offer.links is None else _app_links(url, offer.links),
+    )
+
+
+def _app_links(url: str, links: list[DeepLinkInput]) -> dict[Platform, str]:
+    chosen: dict[Platform, str] = {}
+    for link in links:
+        if link.platform in chosen:
+            raise validation.invalid("links", f"lists {link.platform.value} twice")
+        if link.platform is Platform.WEB:
+            if validation.https_url("links.url", link.url) != url:
+                raise validation.invalid("links", "must give `url` as the WEB link (or omit it)")
+            continue
+        chosen[link.platform] = validation.app_url("links.url", link.url)
+    return chosen
 
 
 async def _provider(session: AsyncSession, slug: str) -> Provider:
@@ -88,31 +127,43 @@ async def _provider(session: AsyncSession, slug: str) -> Provider:
     return provider
 
 
+async def _season_id(session: AsyncSession, title_id: int, number: int | None) -> int | None:
+    if number is None:
+        return None
+    found = await session.scalar(
+        select(Season.id).where(Season.title_id == title_id, Season.number == number)
+    )
+    if found is None:
+        raise validation.invalid("season", f"is not a season of this title: {number}")
+    return found
+
+
 @strawberry.type
 class OfferMutation:
     @strawberry.mutation(description="Needs an editor key; adds the offer or replaces its terms.")
     async def upsert_offer(self, info: Info, title_id: strawberry.ID, input: OfferInput) -> Offer:
         await check_write(info, ApiKeyRole.EDITOR)
-        values = _offer_values(input)
+        terms = _terms(input)
+        region = parse_region(input.region, "region")
         async with title_write(info.context.sessions, title_id) as (session, pk):
             provider = await _provider(session, input.provider)
-            identity = {"title_id": pk, "provider_id": provider.id}
-            terms = {k: v for k, v in values.items() if k not in ("region", "monetization")}
-            stmt = (
-                upsert_statement(session, OfferRow)
-                .values(**identity, **values)
-                .on_conflict_do_update(
-                    index_elements=["title_id", "provider_id", "region", "monetization"],
-                    set_=terms,
-                )
-                .returning(OfferRow)
+            identity = OfferIdentity(
+                title_id=pk,
+                provider_id=provider.id,
+                region=region,
+                monetization=input.monetization,
+                season_id=await _season_id(session, pk, input.season),
+                quality=input.quality,
             )
-            row = (await session.execute(stmt)).scalar_one()
+            row = await write_offer(session, identity, terms, datetime.now(UTC))
         # Offers decide `streamableIn` filters and `providers(region)`: lists too.
         await info.context.invalidate(title_tag(pk), LISTS)
         return Offer.from_row(row, provider)
 
-    @strawberry.mutation(description="Needs an editor key; false when there was no such offer.")
+    @strawberry.mutation(
+        description="Needs an editor key; false when there was no such offer. The offer is"
+        " GONE from then on (its availability changes keep naming it)."
+    )
     async def remove_offer(
         self,
         info: Info,
@@ -120,18 +171,21 @@ class OfferMutation:
         provider: str,
         region: str,
         monetization: Monetization,
+        season: int | None = None,
+        quality: VideoQuality | None = None,
     ) -> bool:
         await check_write(info, ApiKeyRole.EDITOR)
         code = parse_region(region)
         async with title_write(info.context.sessions, title_id) as (session, pk):
             provider_row = await _provider(session, provider)
-            removed = await session.execute(
-                delete(OfferRow).where(
-                    OfferRow.title_id == pk,
-                    OfferRow.provider_id == provider_row.id,
-                    OfferRow.region == code,
-                    OfferRow.monetization == monetization,
-                )
+            identity = OfferIdentity(
+                title_id=pk,
+                provider_id=provider_row.id,
+                region=code,
+                monetization=monetization,
+                season_id=await _season_id(session, pk, season),
+                quality=quality,
             )
+            removed = await remove_offer(session, identity, datetime.now(UTC))
         await info.context.invalidate(title_tag(pk), LISTS)
-        return bool(removed.rowcount)
+        return removed

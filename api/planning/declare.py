@@ -44,9 +44,11 @@ def planned(
     arguments: dict[str, tuple[Any, Any]] | None = None,
     *,
     description: str | None = None,
+    name: str | None = None,
 ) -> Any:
     """A strawberry field resolved by `definition`; `arguments` maps each argument's
-    Python name to (annotation, default or NO_DEFAULT)."""
+    Python name to (annotation, default or NO_DEFAULT); `name` overrides the GraphQL
+    name (`from`, a Python keyword)."""
 
     async def resolver(root: Any, info: strawberry.Info, **values: Any) -> Any:
         return await resolve(definition, root, info, values)
@@ -57,13 +59,15 @@ def planned(
         inspect.Parameter("info", positional, annotation=strawberry.Info),
     ]
     annotations: dict[str, Any] = {"info": strawberry.Info}
-    for name, (annotation, default) in (arguments or {}).items():
+    for argument, (annotation, default) in (arguments or {}).items():
         kind = inspect.Parameter.KEYWORD_ONLY
-        parameters.append(inspect.Parameter(name, kind, default=default, annotation=annotation))
-        annotations[name] = annotation
+        parameters.append(inspect.Parameter(argument, kind, default=default, annotation=annotation))
+        annotations[argument] = annotation
     resolver.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     resolver.__annotations__ = annotations
-    return strawberry.field(resolver=resolver, description=description, metadata={PLAN: definition})
+    return strawberry.field(
+        resolver=resolver, name=name, description=description, metadata={PLAN: definition}
+    )
 
 
 def loaded(cls: type[T], model: Any) -> T:

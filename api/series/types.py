@@ -10,14 +10,16 @@ from api.blurb import Blurb
 from api.connection import Connection
 from api.images.types import Image, image_of
 from api.node import Node
+from api.offers.filters import offered_now
+from api.offers.types import OFFER_ORDER, Offer
 from api.people.sorters import BILLING_ORDER
 from api.people.types import AFTER, PAGE, ROLES, Credit, of_roles
-from api.planning.declare import column, entity, node_id, planned
-from api.planning.fields import Args, Keyset, One, Paged, Value
+from api.planning.declare import NO_DEFAULT, column, entity, node_id, planned
+from api.planning.fields import Args, Keyset, Many, One, Paged, Value
 from api.planning.pages import Ordering, Row, SortKey
 from api.response_cache import TITLE
 from models import Episode as EpisodeRow
-from models import EpisodeCredit, ImageKind
+from models import EpisodeCredit, ImageKind, Monetization
 from models import Season as SeasonRow
 
 if TYPE_CHECKING:
@@ -63,6 +65,25 @@ def _season_number(episode: Row, _args: Any) -> Any:
     return select(season.c.number).where(season.c.id == episode.c.season_id).scalar_subquery()
 
 
+OFFER_ARGUMENTS: dict[str, tuple[Any, Any]] = {
+    "region": (str, NO_DEFAULT),
+    "monetizations": (list[Monetization] | None, NO_DEFAULT),
+}
+
+
+def _season_offers(season: Row, offer: Row, args: Args) -> Any:
+    return (offer.c.season_id == season.c.id) & offered_now(offer, args)
+
+
+def _episode_offers(episode: Row, offer: Row, args: Args) -> Any:
+    """An episode is watched through its season's offers or its title's whole ones."""
+    return (
+        (offer.c.title_id == episode.c.title_id)
+        & (offer.c.season_id.is_(None) | (offer.c.season_id == episode.c.season_id))
+        & offered_now(offer, args)
+    )
+
+
 @strawberry.type(description="A season of a series; number 0 holds the specials.")
 @entity(SEASONS, tags=lambda row: [(TITLE, row.c.title_id)])
 class Season(Node):
@@ -85,6 +106,11 @@ class Season(Node):
         ),
         {"first": (int | None, 50), "after": AFTER},
         description="The season's episodes by number.",
+    )
+    offers: list[Offer] = planned(
+        Many(lambda _: Offer, _season_offers, OFFER_ORDER),
+        OFFER_ARGUMENTS,
+        description="The offers of this season available now in `region`.",
     )
 
 
@@ -116,4 +142,10 @@ class Episode(Node):
         {"first": PAGE, "after": AFTER, "roles": ROLES},
         description="Guest cast and crew in billing order, optionally only some roles; "
         "the series' regular credits are the title's.",
+    )
+    offers: list[Offer] = planned(
+        Many(lambda _: Offer, _episode_offers, OFFER_ORDER),
+        OFFER_ARGUMENTS,
+        description="Offers available now in `region` that include this episode: its"
+        " season's and its title's whole ones.",
     )

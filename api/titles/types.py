@@ -7,18 +7,27 @@ import sqlalchemy as sa
 import strawberry
 from sqlalchemy import case, exists, func, select
 
+from api import validation
 from api.blurb import Blurb
 from api.connection import Connection
+from api.errors import BadUserInput
 from api.external_ids import ExternalIds, external_ids
 from api.images.types import Image, image_of, images_of
 from api.node import Node
-from api.offers.filters import available_now, parse_region, streamable_in
-from api.offers.types import OFFERS, PROVIDERS, Offer
+from api.offers.filters import offered_now, parse_region, streamable_in
+from api.offers.types import (
+    OFFER_LANGUAGES,
+    OFFER_ORDER,
+    OFFERS,
+    Offer,
+    RegionOffers,
+    monetization_mask,
+)
 from api.people.sorters import BILLING_ORDER
 from api.people.types import AFTER, PAGE, ROLES, Credit, of_roles
 from api.planning.declare import NO_DEFAULT, column, entity, loaded, node_id, planned
 from api.planning.fields import Args, Keyset, Many, One, Paged, Scalars, Value
-from api.planning.pages import Row, SortKey
+from api.planning.pages import Row, SortKey, parse_str
 from api.response_cache import TITLE
 from api.reviews.sorters import NEWEST_FIRST
 from api.reviews.types import Review
@@ -36,6 +45,7 @@ from models import (
     TitleGenre,
     TitleKind,
     TitleLanguage,
+    VideoQuality,
 )
 from models import Title as TitleRow
 from models.columns import table_of
@@ -49,22 +59,8 @@ TITLE_GENRES = table_of(TitleGenre)
 TITLE_LANGUAGES = table_of(TitleLanguage)
 TITLE_EXTERNAL_IDS = table_of(TitleExternalId)
 
-# Display order on a title page: streaming first, then rent, then buy.
-_MONETIZATION_RANK = {member.value: rank for rank, member in enumerate(Monetization)}
-OFFER_ORDER = (
-    SortKey(lambda offer: _rank(offer)),
-    SortKey(
-        lambda offer: (
-            select(PROVIDERS.c.name).where(PROVIDERS.c.id == offer.c.provider_id).scalar_subquery()
-        )
-    ),
-    SortKey(lambda offer: offer.c.price),
-    SortKey(lambda offer: offer.c.id),
-)
-
-
-def _rank(offer: Row) -> Any:
-    return case(_MONETIZATION_RANK, value=offer.c.monetization)
+_QUALITY_RANK = {member.value: rank for rank, member in enumerate(VideoQuality)}
+MAX_REGIONS = 30
 
 
 def shown_rating(mean: float | None) -> float | None:
@@ -93,14 +89,58 @@ def _credits(title: Row, credit: Row, args: Args) -> Any:
 
 
 def _offers(title: Row, offer: Row, args: Args) -> Any:
-    condition = (
-        (offer.c.title_id == title.c.id)
-        & (offer.c.region == args.param("region", parse_region))
-        & available_now(offer, args.now())
-    )
-    if args.shape("monetizations", lambda chosen: chosen is not None):
-        condition &= args.among(offer.c.monetization, "monetizations", list)
+    condition = (offer.c.title_id == title.c.id) & offered_now(offer, args)
+    for name, use in (
+        ("audio_language", LanguageUse.AUDIO),
+        ("subtitle_language", LanguageUse.SUBTITLE),
+    ):
+        if args.shape(name, lambda chosen: chosen is not None):
+            condition &= _speaks(offer, use, args.param(name, _language(name)))
+    if args.shape("min_quality", lambda chosen: chosen is not None):
+        least = args.param("min_quality", lambda quality: _QUALITY_RANK[quality.value])
+        condition &= case(_QUALITY_RANK, value=offer.c.quality) >= least
     return condition
+
+
+def _language(name: str) -> Any:
+    argument = "audioLanguage" if name == "audio_language" else "subtitleLanguage"
+
+    def check(value: str) -> str:
+        try:
+            return validation.language(argument, value)
+        except BadUserInput as error:
+            raise BadUserInput(error.message, argument=argument) from None
+
+    return check
+
+
+def _speaks(offer: Row, use: LanguageUse, language: Any) -> Any:
+    """The offer has `language` (or a variant of it: "pt" finds "pt-BR") for `use`."""
+    spoken = OFFER_LANGUAGES.alias()
+    return exists(
+        select(spoken.c.offer_id).where(
+            spoken.c.offer_id == offer.c.id,
+            spoken.c.use == use,
+            (spoken.c.language == language) | spoken.c.language.startswith(language + "-"),
+        )
+    )
+
+
+def _parse_regions(values: list[str]) -> list[str]:
+    if len(values) > MAX_REGIONS:
+        raise BadUserInput(
+            f"`regions` may list at most {MAX_REGIONS} regions, got {len(values)}.",
+            argument="regions",
+        )
+    return [parse_region(value, "regions") for value in values]
+
+
+def _offers_in(title: Row, entry: Row, args: Args) -> Any:
+    return (
+        (entry.c.title_id == title.c.id)
+        & args.among(entry.c.region, "regions", _parse_regions)
+        & (entry.c.monetizations == args.param("monetizations", monetization_mask))
+    )
 
 
 def _episode(title: Row, episode: Row, args: Args) -> Any:
@@ -204,8 +244,28 @@ class Title(Node):
     )
     offers: list[Offer] = planned(
         Many(lambda _: Offer, _offers, OFFER_ORDER),
-        {"region": (str, NO_DEFAULT), "monetizations": (list[Monetization] | None, NO_DEFAULT)},
-        description="Offers available now in `region` (ISO 3166-1 alpha-2).",
+        {
+            "region": (str, NO_DEFAULT),
+            "monetizations": (list[Monetization] | None, NO_DEFAULT),
+            "audio_language": (str | None, NO_DEFAULT),
+            "subtitle_language": (str | None, NO_DEFAULT),
+            "min_quality": (VideoQuality | None, NO_DEFAULT),
+        },
+        description="Offers available now in `region` (ISO 3166-1 alpha-2); optionally only"
+        " those with an audio or subtitle language (BCP 47; `pt` finds `pt-BR`) or at least"
+        " a quality (offers of unknown quality then left out).",
+    )
+    offers_in: list[RegionOffers] = planned(
+        Many(
+            lambda _: RegionOffers,
+            _offers_in,
+            (SortKey(lambda entry: entry.c.region, parse=parse_str), SortKey(lambda e: e.c.id)),
+        ),
+        {
+            "regions": (list[str], NO_DEFAULT),
+            "monetizations": (list[Monetization] | None, NO_DEFAULT),
+        },
+        description="Offers available now in each of `regions` (at most 30), by region code.",
     )
     available_to_stream: bool = planned(
         Value(_streamable),

@@ -222,12 +222,17 @@ async def test_upsert_offer_adds_then_replaces_its_terms(graphql: GraphQL, edito
     first = data(await graphql(UPSERT, {"id": made["id"], "input": offer}, key=editor_key))
     assert first["upsertOffer"]["region"] == "US"
     assert first["upsertOffer"]["price"] == {"amount": "3.99", "currency": "USD"}
-    cheaper = {**offer, "price": {"amount": "1.99", "currency": "USD"}, "quality": "UHD"}
+    cheaper = {**offer, "price": {"amount": "1.99", "currency": "USD"}}
     await graphql(UPSERT, {"id": made["id"], "input": cheaper}, key=editor_key)
     offers = (await _read(graphql, made["slug"]))["offers"]
     assert offers == [
         {"provider": {"slug": "apple-tv"}, "monetization": "RENT", "price": {"amount": "1.99"}}
     ]
+    # The quality is part of an offer's identity: another quality is another offer.
+    in_uhd = {**offer, "price": {"amount": "5.99", "currency": "USD"}, "quality": "UHD"}
+    await graphql(UPSERT, {"id": made["id"], "input": in_uhd}, key=editor_key)
+    offers = (await _read(graphql, made["slug"]))["offers"]
+    assert [offer["price"]["amount"] for offer in offers] == ["1.99", "5.99"]
 
 
 @pytest.mark.parametrize(

@@ -259,6 +259,87 @@ DOCUMENTS += [
 ]
 
 
+# v2: where to watch in depth.
+OFFER_FIELDS = """__typename provider { slug } region monetization quality season url
+  price { amount currency } availableFrom availableUntil lastCheckedAt
+  audioLanguages subtitleLanguages links { __typename platform url }
+  web: link ios: link(platform: IOS) tv: link(platform: $platform)
+  previousPrice { amount currency } priceChangedAt
+  priceHistory { __typename price { amount } from until } two: priceHistory(first: $n) { from }"""
+WHERE_TO_WATCH = f"""query($slug: String!, $regions: [String!]!, $m: [Monetization!],
+  $audio: String, $subtitle: String, $quality: VideoQuality, $platform: Platform!, $n: Int) {{
+  title(slug: $slug) {{
+    offersIn(regions: $regions, monetizations: $m) {{ __typename region availableToStream
+      offers {{ {OFFER_FIELDS} }} }}
+    offers(region: "US", audioLanguage: $audio, subtitleLanguage: $subtitle,
+           minQuality: $quality) {{ {OFFER_FIELDS} }} }} }}"""
+CHANGES = """query($region: String!, $since: DateTime!, $until: DateTime,
+  $kinds: [AvailabilityChangeKind!], $providers: [String!], $first: Int, $after: String) {
+  availabilityChanges(region: $region, since: $since, until: $until, kinds: $kinds,
+                      providers: $providers, first: $first, after: $after) {
+    __typename totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { __typename cursor node { __typename kind at previousPrice { amount currency }
+      title { slug name } offer { provider { slug } monetization price { amount }
+        availableUntil links { platform } } } } } }"""
+_DAYS = (utc_today() - timedelta(days=8)).isoformat()
+SEASON_OFFERS = """query($slug: String!, $m: [Monetization!]) { title(slug: $slug) {
+  seasons { number offers(region: "US", monetizations: $m) { season url }
+    episodes(first: 2) { edges { node { number
+      offers(region: "gb", monetizations: $m) { season provider { slug } price { amount } } } } } }
+  episode(season: 1, number: 1) { offers(region: "US") { monetization links { url } } } } }"""
+DOCUMENTS += [
+    (SEASON_OFFERS, {"slug": slug, "m": monetizations})
+    for slug, monetizations in (
+        ("i-love-lucy-1951", None),
+        ("breaking-bad-2008", ["RENT", "BUY"]),
+        ("refusenik-2007", []),
+    )
+]
+DOCUMENTS += [
+    (
+        WHERE_TO_WATCH,
+        {
+            "slug": slug,
+            "regions": regions,
+            "m": monetizations,
+            "audio": audio,
+            "subtitle": subtitle,
+            "quality": quality,
+            "platform": platform,
+            "n": n,
+        },
+    )
+    for slug, regions, monetizations, audio, subtitle, quality, platform, n in (
+        ("refusenik-2007", ["US", "GB", "de", "FR", "JP"], None, None, None, None, "IOS", 2),
+        ("refusenik-2007", ["US"], ["RENT", "BUY"], "en", "he", "HD", "ROKU", 1),
+        ("i-love-lucy-1951", ["CA", "US", "IS"], [], "es", None, "SD", "ANDROID", None),
+        ("breaking-bad-2008", ["US", "GB"], ["SUBSCRIPTION"], None, "fr", "UHD", "WEB", 0),
+        ("no-such-title", ["US"], None, None, None, None, "WEB", 1),
+    )
+]
+DOCUMENTS += [
+    (
+        CHANGES,
+        {
+            "region": region,
+            "since": f"{_DAYS}T00:00:00Z",
+            "until": until,
+            "kinds": kinds,
+            "providers": providers,
+            "first": first,
+            "after": None,
+        },
+    )
+    for region, until, kinds, providers, first in (
+        ("US", None, None, None, 100),
+        ("us", None, ["PRICE_DROP"], None, 5),
+        ("GB", "2099-01-01T00:00:00Z", ["LEAVING", "COMING"], None, None),
+        ("DE", "2099-01-01T00:00:00+02:00", None, ["netflix", "apple-tv"], 50),
+        ("IS", None, [], None, 10),
+    )
+]
+
+
 async def _cursors_after(client: httpx.AsyncClient, order: str) -> list[str]:
     query = f"{{ titles(first: 40, orderBy: {order}) {{ edges {{ cursor }} }} }}"
     body = (await client.post("/graphql", json={"query": query})).json()
@@ -324,3 +405,19 @@ async def test_fragments_spreading_the_next_twice_are_planned_once_each(
     assert answer.json()["data"] == {"title": {"name": "Refusenik"}}
     assert time.monotonic() - started < 2
     assert waited < 2
+
+
+async def test_availability_change_pages_after_a_cursor_are_planned_the_same(
+    client: httpx.AsyncClient, reference_client: httpx.AsyncClient
+) -> None:
+    variables: dict[str, Any] = {"region": "US", "since": f"{_DAYS}T00:00:00Z", "first": 7}
+    variables |= {"until": "2099-01-01T00:00:00Z"}
+    after = None
+    for _ in range(4):
+        payload = {"query": CHANGES, "variables": variables | {"after": after}}
+        expected = await reference_client.post("/graphql", json=payload, headers=SAME_ID)
+        planned = await client.post("/graphql", json=payload, headers=SAME_ID)
+        assert planned.content == expected.content
+        page = expected.json()["data"]["availabilityChanges"]
+        assert page["edges"]
+        after = page["pageInfo"]["endCursor"]

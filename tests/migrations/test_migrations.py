@@ -146,3 +146,70 @@ async def _schema_objects(database_url: str) -> set[str]:
         names = set(await connection.scalars(text(SCHEMA_OBJECTS[engine.dialect.name])))
     await engine.dispose()
     return names
+
+
+def test_offers_keep_their_data_through_the_offer_depth_migration(
+    database_url: str, tmp_path: Path
+) -> None:
+    """0008: an existing offer's url becomes its WEB link, its price its first price
+    point, its title's languages its own; a later start is COMING (and NEW then), an
+    end ahead LEAVING and GONE then."""
+    scratch = _scratch_url(database_url, tmp_path)
+    asyncio.run(_recreate(scratch))
+    try:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        config.attributes["database_url"] = scratch
+        command.upgrade(config, "0007")
+        asyncio.run(_execute(scratch, OLD_OFFERS))
+        upgrade(scratch)
+        found = asyncio.run(_execute(scratch, MIGRATED))
+    finally:
+        asyncio.run(_drop(scratch))
+    links, prices, languages, changes, checked = found
+    assert links == [
+        (1, "WEB", "https://tv.example.com/now"),
+        (2, "WEB", "https://tv.example.com/later"),
+    ]
+    assert prices == [(2, "4.99", "EUR")]
+    assert languages == [(1, "AUDIO", "en"), (2, "AUDIO", "en")]
+    assert changes == [
+        (1, "GONE", "2100-01-01"),
+        (1, "LEAVING", "2100-01-01"),
+        (2, "COMING", None),
+        (2, "NEW", "2099-01-01"),
+    ]
+    assert checked == [(1, 1), (2, 1)]
+
+
+OLD_OFFERS = [
+    "INSERT INTO providers (id, slug, name) VALUES (1, 'p', 'P')",
+    "INSERT INTO titles (id, slug, name, kind, version, created_at, updated_at)"
+    " VALUES (1, 't', 'T', 'MOVIE', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+    "INSERT INTO title_languages (title_id, use, language, position) VALUES (1, 'AUDIO', 'en', 0)",
+    "INSERT INTO offers (id, title_id, provider_id, region, monetization, url, available_until)"
+    " VALUES (1, 1, 1, 'US', 'FREE', 'https://tv.example.com/now', '2100-01-01 00:00:00')",
+    "INSERT INTO offers (id, title_id, provider_id, region, monetization, price, currency, url,"
+    " available_from) VALUES (2, 1, 1, 'US', 'BUY', 4.99, 'EUR', 'https://tv.example.com/later',"
+    " '2099-01-01 00:00:00')",
+]
+MIGRATED = [
+    "SELECT offer_id, platform, url FROM offer_links ORDER BY offer_id, platform",
+    "SELECT offer_id, CAST(price AS VARCHAR(20)), currency FROM offer_prices ORDER BY offer_id",
+    "SELECT offer_id, use, language FROM offer_languages ORDER BY offer_id",
+    "SELECT offer_id, kind, CASE WHEN kind <> 'COMING' THEN substr(CAST(at AS VARCHAR(40)), 1, 10)"
+    " END FROM availability_changes ORDER BY offer_id, kind",
+    "SELECT id, CASE WHEN last_checked_at IS NOT NULL AND removed_at IS NULL THEN 1 END"
+    " FROM offers ORDER BY id",
+]
+
+
+async def _execute(database_url: str, statements: list[str]) -> list[list[tuple[Any, ...]]]:
+    engine = create_engine(database_url)
+    answers = []
+    async with engine.begin() as connection:
+        for statement in statements:
+            result = await connection.execute(text(statement))
+            answers.append([tuple(row) for row in result] if result.returns_rows else [])
+    await engine.dispose()
+    return answers

@@ -8,7 +8,18 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models import Credit, Genre, Offer, Person, Review, Title, TitleGenre
+from models import (
+    Credit,
+    Genre,
+    Offer,
+    OfferLink,
+    OfferPrice,
+    Person,
+    Review,
+    Season,
+    Title,
+    TitleGenre,
+)
 from tests.factories import (
     hours_from_now,
     make_offer,
@@ -92,13 +103,57 @@ async def test_offer_window_must_end_after_it_starts(
         await _insert(sessions, Offer, **row)
 
 
-async def test_one_offer_per_title_provider_region_and_monetization(
+async def test_one_offer_per_title_season_provider_region_monetization_and_quality(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     row = await _offer_row(sessions)
     await _insert(sessions, Offer, **row)
-    with pytest.raises(REFUSED):
+    with pytest.raises(REFUSED):  # a NULL season or quality is a value of its own here
         await _insert(sessions, Offer, **row)
+    async with sessions() as session, session.begin():
+        season = Season(title_id=row["title_id"], number=1)
+        session.add(season)
+    for other in ({"quality": "HD"}, {"quality": "UHD"}, {"season_id": season.id}):
+        await _insert(sessions, Offer, **(row | other))
+    with pytest.raises(REFUSED):
+        await _insert(sessions, Offer, **(row | {"quality": "HD"}))
+
+
+@pytest.mark.parametrize(
+    ("platform", "url", "accepted"),
+    [
+        ("WEB", "https://www.netflix.com/title/1", True),
+        ("WEB", "nflx://www.netflix.com/title/1", False),
+        ("WEB", "http://www.netflix.com/title/1", False),
+        ("IOS", "nflx://www.netflix.com/title/1", True),
+        ("ROKU", "https://www.netflix.com/title/1", True),
+        ("ANDROID", "www.netflix.com/title/1", False),
+        ("IOS", "javascript://alert(1)", False),
+    ],
+)
+async def test_the_web_link_is_https_and_app_links_have_a_scheme(
+    sessions: async_sessionmaker[AsyncSession], platform: str, url: str, accepted: bool
+) -> None:
+    offer = await make_offer(sessions, await make_title(sessions))
+    async with sessions() as session, session.begin():
+        await session.execute(delete(OfferLink).where(OfferLink.offer_id == offer.id))
+    row = {"offer_id": offer.id, "platform": platform, "url": url}
+    if accepted:
+        await _insert(sessions, OfferLink, **row)
+    else:
+        with pytest.raises(REFUSED):
+            await _insert(sessions, OfferLink, **row)
+
+
+async def test_a_price_point_has_a_price_and_a_currency(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    offer = await make_offer(sessions, await make_title(sessions))
+    point = {"offer_id": offer.id, "price": Decimal("1.00"), "since": hours_from_now(0)}
+    for bad in ({"currency": "usd"}, {"currency": "USD", "price": Decimal("-1")}):
+        with pytest.raises(REFUSED):
+            await _insert(sessions, OfferPrice, **(point | bad))
+    await _insert(sessions, OfferPrice, **point, currency="USD")
 
 
 async def test_slugs_are_unique(sessions: async_sessionmaker[AsyncSession]) -> None:
