@@ -28,7 +28,7 @@ Query = merge_types("Query", (NodeQuery, TitleQuery, PersonQuery, ProviderQuery,
 Mutation = merge_types("Mutation", (TitleMutation, ReviewMutation, CreditMutation, OfferMutation))
 
 
-def create_schema(settings: Settings | None = None) -> Schema:
+def create_schema(settings: Settings | None = None, subscription: type | None = None) -> Schema:
     settings = settings or get_settings()
     limits = DocumentLimits.from_settings(settings)
     # QueryLimits parses (cached, with the token limit), so strawberry's ParserCache is
@@ -40,7 +40,7 @@ def create_schema(settings: Settings | None = None) -> Schema:
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
-    return Schema(query=Query, mutation=Mutation, extensions=extensions)
+    return Schema(query=Query, mutation=Mutation, subscription=subscription, extensions=extensions)
 
 
 schema = create_schema()

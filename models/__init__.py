@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 from models.api_keys import ApiKey, ApiKeyRole
+from models.availability import AvailabilityChange
 from models.external_ids import (
     EpisodeExternalId,
     ExternalSource,
@@ -34,6 +35,7 @@ __all__ = [
     "Airing",
     "ApiKey",
     "ApiKeyRole",
+    "AvailabilityChange",
     "Channel",
     "Credit",
     "CreditRole",

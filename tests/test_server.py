@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from api.settings import Settings
 
 STARTUP_SECONDS = 60
+REPOSITORY = Path(__file__).resolve().parent.parent
 HEADER_TIMEOUT = 1.0
 
 
@@ -45,8 +46,11 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def python_m_api(database_url: str, folder: Path, **settings: str) -> Iterator[Server]:
-    """`python -m api` with these settings (as environment variables) and no others."""
+def python_m_api(
+    database_url: str, folder: Path, module: str = "api", **settings: str
+) -> Iterator[Server]:
+    """`python -m api` (or `module`) with these settings (as environment variables) and
+    no others."""
     port = _free_port()
     env = {
         name: value
@@ -59,12 +63,13 @@ def python_m_api(database_url: str, folder: Path, **settings: str) -> Iterator[S
         "PORT": str(port),
         "GRAPHIQL": "false",
         "LOG_LEVEL": "warning",
+        "PYTHONPATH": str(REPOSITORY),  # test modules too (`module`)
         **settings,
     }
     log = folder / f"server-{port}.log"
     with log.open("wb") as output:  # the cwd has no .env to read
         process = subprocess.Popen(
-            [sys.executable, "-m", "api"], cwd=folder, env=env, stdout=output, stderr=output
+            [sys.executable, "-m", module], cwd=folder, env=env, stdout=output, stderr=output
         )
     server = Server(process, port, log)
     try:

@@ -1,0 +1,41 @@
+"""A subscription over the live feed for tests: each change as its row's routing
+fields (the contract's `AvailabilityChange` type belongs to the change log)."""
+
+from collections.abc import AsyncIterator
+
+import strawberry
+
+from api.context import Info
+from api.ids import encode_id
+from api.live.changes import Change
+from api.live.subscription import watch_changes
+from api.schema import Schema, create_schema
+from api.settings import Settings
+
+
+@strawberry.type
+class ChangeRow:
+    id: int
+    title_id: strawberry.ID
+    region: str
+
+
+async def _row(change: Change) -> ChangeRow:
+    return ChangeRow(
+        id=change.id,
+        title_id=strawberry.ID(encode_id("Title", change.title_id)),
+        region=change.region,
+    )
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription
+    async def availability_changed(
+        self, info: Info, title_ids: list[strawberry.ID], regions: list[str]
+    ) -> AsyncIterator[ChangeRow]:
+        return await watch_changes(info, title_ids, regions, _row)
+
+
+def live_schema(settings: Settings) -> Schema:
+    return create_schema(settings, subscription=Subscription)
