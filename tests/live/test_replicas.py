@@ -63,13 +63,16 @@ async def watching(server: Server) -> int:
 
 async def until_watching(server: Server, count: int) -> None:
     async with asyncio.timeout(10):
-        while await watching(server) != count:
+        while await watching(server) != count:  # noqa: ASYNC110 (another process's state)
             await asyncio.sleep(0.05)
 
 
 @contextlib.asynccontextmanager
-async def subscribed(servers: tuple[Server, ...], title: Title) -> AsyncIterator[list[GraphQLWS]]:
-    async with contextlib.AsyncExitStack() as stack:
+async def subscribed_on_two_replicas(
+    database_url: str, folder: Path, title: Title
+) -> AsyncIterator[list[GraphQLWS]]:
+    """A client of each replica, subscribed to `title` in US."""
+    async with two_replicas(database_url, folder) as servers, contextlib.AsyncExitStack() as stack:
         clients = [await stack.enter_async_context(graphql_ws(ws_url(s))) for s in servers]
         for client in clients:
             await client.watch("1", [global_id(title)], ["US"])
@@ -88,14 +91,13 @@ async def received_within(client: GraphQLWS, seconds: float) -> int:
 async def test_a_change_reaches_subscribers_on_every_replica_within_a_second(
     database_url: str, sessions: Sessions, title: Title, tmp_path: Path
 ) -> None:
-    async with two_replicas(database_url, tmp_path) as servers:
-        async with subscribed(servers, title) as clients:
-            for _ in range(3):
-                change_id = await insert_change(sessions, title.id, "US")
-                committed = time.monotonic()
-                for client in clients:
-                    assert await received_within(client, DELIVERY_SECONDS) == change_id
-                assert time.monotonic() - committed < DELIVERY_SECONDS
+    async with subscribed_on_two_replicas(database_url, tmp_path, title) as clients:
+        for _ in range(3):
+            change_id = await insert_change(sessions, title.id, "US")
+            committed = time.monotonic()
+            for client in clients:
+                assert await received_within(client, DELIVERY_SECONDS) == change_id
+            assert time.monotonic() - committed < DELIVERY_SECONDS
 
 
 async def terminate_listeners(engine: AsyncEngine) -> int:
@@ -115,15 +117,14 @@ async def test_replicas_whose_listeners_are_terminated_recover_and_miss_nothing(
 ) -> None:
     if engine.dialect.name != "postgresql":
         pytest.skip(NEEDS_POSTGRES)
-    async with two_replicas(database_url, tmp_path) as servers:
-        async with subscribed(servers, title) as clients:
-            assert await terminate_listeners(engine) == 2
-            during = await insert_change(sessions, title.id, "US")  # likely before reconnecting
-            for client in clients:
-                assert await received_within(client, RECOVER_SECONDS) == during
-            after = await insert_change(sessions, title.id, "US")
-            for client in clients:
-                assert await received_within(client, DELIVERY_SECONDS) == after
+    async with subscribed_on_two_replicas(database_url, tmp_path, title) as clients:
+        assert await terminate_listeners(engine) == 2
+        during = await insert_change(sessions, title.id, "US")  # likely before reconnecting
+        for client in clients:
+            assert await received_within(client, RECOVER_SECONDS) == during
+        after = await insert_change(sessions, title.id, "US")
+        for client in clients:
+            assert await received_within(client, DELIVERY_SECONDS) == after
 
 
 @contextlib.asynccontextmanager
