@@ -17,6 +17,7 @@ from starlette.applications import Starlette
 from api.app import create_app
 from api.ids import encode_id
 from api.live.feed import ChangeFeed
+from api.server import uvicorn_options
 from api.settings import Settings
 from models import AvailabilityChange, Title
 from models.columns import utc_now
@@ -53,13 +54,12 @@ async def live_server(settings: Settings, engine: AsyncEngine) -> AsyncIterator[
     app = create_app(settings, engine=engine, schema=live_schema(settings))
     listening = socket.socket()
     listening.bind(("127.0.0.1", 0))
+    websocket = {k: v for k, v in uvicorn_options(settings).items() if k.startswith("ws_")}
     config = uvicorn.Config(
         app,
         lifespan="off",  # the shared engine stays open; the feed is closed below
         log_level="warning",
-        ws_ping_interval=settings.live_ping_interval_seconds,
-        ws_ping_timeout=settings.live_ping_interval_seconds,
-        ws_max_size=settings.max_body_bytes,
+        **websocket,  # as `python -m api` serves WebSockets
     )
     server = uvicorn.Server(config)
     serving = asyncio.create_task(server.serve(sockets=[listening]))
