@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from api.codes import REGIONS
@@ -50,6 +50,37 @@ async def test_a_committed_change_reaches_a_subscriber_of_its_title_and_region(
         change_id = await insert_change(sessions, title.id, "US")
         received = next_change(await client.receive(within=2), "1")
     assert received == {"id": change_id, "titleId": global_id(title), "region": "US"}
+
+
+async def test_an_open_subscription_holds_no_database_connection_between_changes(
+    serve_live: ServeLive, sessions: Sessions, title: Title, engine: AsyncEngine
+) -> None:
+    query = SUBSCRIPTION.replace("region }", "region titleName }")
+    variables = {"titleIds": [global_id(title)], "regions": ["US"]}
+    async with serve_live() as server, graphql_ws(server.url) as client:
+        await client.subscribe("1", query, variables)
+        await server.until_watching(1)
+        for _ in range(2):
+            await insert_change(sessions, title.id, "US")
+            received = next_change(await client.receive(), "1")
+            assert received["titleName"] == title.name  # type: ignore[index]
+        # (SQLite's poller borrows one for a moment every 50 ms.)
+        await until(lambda: checked_out(engine) == 0, within=2)
+
+
+def checked_out(engine: AsyncEngine) -> int:
+    count: int = engine.sync_engine.pool.checkedout()  # type: ignore[attr-defined]
+    return count
+
+
+async def test_a_handshake_from_an_unlisted_origin_is_refused(serve_live: ServeLive) -> None:
+    async with serve_live(cors_origins="https://app.example") as server:
+        async with graphql_ws(server.url, origin="https://app.example"):  # type: ignore[arg-type]
+            pass
+        with pytest.raises(InvalidStatus) as refused:
+            async with graphql_ws(server.url, origin="https://evil.example"):  # type: ignore[arg-type]
+                pass
+    assert refused.value.response.status_code == 403
 
 
 async def test_changes_to_other_titles_or_regions_are_not_delivered(
