@@ -6,6 +6,9 @@ api/planning/), and afterwards stores the response with the tags it recorded.
 Strawberry runs mutations, and reads a plan leaves to it (errors in arguments). GET
 responses to queries carry an ETag and Cache-Control, and a matching
 If-None-Match gets 304 Not Modified.
+
+WebSockets on the same path speak graphql-transport-ws, for subscriptions only
+(api/live/transport.py); a subscription sent over HTTP is refused.
 """
 
 import hashlib
