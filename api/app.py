@@ -16,16 +16,24 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from strawberry import Schema
 
 from api.compression import Compression
 from api.errors import INTERNAL_MESSAGE, ErrorCode, error_body
 from api.graphiql import STATIC_DIR
-from api.graphql_view import GRAPHQL_PATH, STATIC_PATH, GraphQLEndpoint, http_error
+from api.graphql_view import (
+    GRAPHQL_PATH,
+    STATIC_PATH,
+    GraphQLEndpoint,
+    LiveOptions,
+    http_error,
+)
 from api.keys import is_active_hash
 from api.limits import DocumentLimits
+from api.live.feed import create_change_feed
+from api.live.metrics import LiveCollector
 from api.metrics import Metrics
 from api.middleware import RateLimit, RequestLimits
 from api.observability import Observability
@@ -51,9 +59,11 @@ def create_app(
     settings: Settings | None = None,
     engine: AsyncEngine | None = None,
     tracer_provider: "TracerProvider | None" = None,
+    schema: Schema | None = None,
 ) -> Starlette:
     """`engine`: share a caller's engine (tests); reads then share its pool too.
-    `tracer_provider`: where spans go when TRACING is on (default: the OTEL_* variables)."""
+    `tracer_provider`: where spans go when TRACING is on (default: the OTEL_* variables).
+    `schema`: instead of `create_schema(settings)`."""
     settings = settings or get_settings()
     if engine is None:
         engine = create_engine(settings.database_url, **_pool_options(settings, ping=True))
@@ -67,8 +77,11 @@ def create_app(
     else:
         reads = autocommit(engine)
     sessions = create_sessionmaker(engine)
-    schema = create_schema(settings)
+    schema = schema or create_schema(settings)
+    live = create_change_feed(settings, engine)
     metrics = Metrics({"writes": engine, "reads": reads}) if settings.metrics else None
+    if metrics is not None:
+        metrics.registry.register(LiveCollector(live))
     tracing: list[Middleware] = []
     if settings.tracing:  # imported only when on: off costs nothing
         from api.tracing import http_tracing, trace_statements, tracer_provider_from_environment
@@ -91,6 +104,13 @@ def create_app(
         metrics=metrics,
         tracing=settings.tracing,
         batch_max_operations=settings.batch_max_operations,
+        live=LiveOptions(
+            feed=live,
+            max_per_connection=settings.live_max_subscriptions_per_connection,
+            connection_init_timeout=settings.live_connection_init_timeout_seconds,
+            ping_interval=settings.live_ping_interval_seconds,
+            allowed_origins=settings.cors_origin_list,
+        ),
     )
     limiter = create_rate_limiter(settings, redis)
     keys = ActiveKeys(functools.partial(is_active_hash, reads))
@@ -116,6 +136,7 @@ def create_app(
         if redis is not None:
             await redis.start()
         yield
+        await live.aclose()
         await engine.dispose()
         await reads.dispose()
         if limiter is not None:
@@ -125,9 +146,10 @@ def create_app(
         if redis is not None:
             await redis.aclose()
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route(GRAPHQL_PATH, graphql, methods=["GET", "POST"]),
+            WebSocketRoute(GRAPHQL_PATH, graphql),
             Mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="graphiql"),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
@@ -138,6 +160,8 @@ def create_app(
         lifespan=lifespan,
         middleware=[*tracing, *_middleware(settings, limiter, keys, metrics)],
     )
+    app.state.live = live
+    return app
 
 
 def _settle_garbage_collector() -> None:

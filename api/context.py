@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from starlette.requests import Request
+from starlette.requests import HTTPConnection
 from starlette.responses import Response
 from strawberry.types import Info as StrawberryInfo
 
+from api.live.feed import ChangeFeed
 from api.planning.reference import Batches
 from api.reads import RequestReads
 from api.response_cache import ResponseCache
@@ -23,9 +24,10 @@ class Context:
     sessions: async_sessionmaker[AsyncSession]
     reads: RequestReads
     dialect: str
-    request: Request | None = None
+    request: HTTPConnection | None = None  # a WebSocket's handshake for subscriptions
     response: Response | None = None
     cache: ResponseCache | None = None
+    live: ChangeFeed | None = None
     now: datetime = field(default_factory=utc_now)  # one clock for the whole request
     batches: Batches = field(default_factory=Batches)
 

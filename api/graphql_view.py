@@ -6,11 +6,15 @@ api/planning/), and afterwards stores the response with the tags it recorded.
 Strawberry runs mutations, and reads a plan leaves to it (errors in arguments). GET
 responses to queries carry an ETag and Cache-Control, and a matching
 If-None-Match gets 304 Not Modified.
+
+WebSockets on the same path speak graphql-transport-ws, for subscriptions only
+(api/live/transport.py); a subscription sent over HTTP is refused.
 """
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,24 +26,31 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema import BaseSchema
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
 from api.context import Context
 from api.errors import ApiError, ErrorCode, classify, error_body
 from api.graphiql import render_page
 from api.limits import parse_limited
+from api.live.feed import ChangeFeed
+from api.live.transport import LiveTransport
 from api.metrics import Metrics
 from api.persisted_queries import PersistedQueries
 from api.planning.plans import QueryPlans
-from api.reads import RequestReads
+from api.reads import ReadsPerUse, RequestReads
 from api.request_ids import current_exchange
 from api.response_cache import ResponseCache, cache_key, recording
 
 GRAPHQL_PATH = "/graphql"
 STATIC_PATH = "/static/graphiql"
+SUBSCRIPTIONS_OVER_WEBSOCKET = (
+    f"Subscriptions are served over WebSocket (graphql-transport-ws) at {GRAPHQL_PATH}."
+)
 
 
 @dataclass(frozen=True)
@@ -50,7 +61,20 @@ class Operation:
     extensions: Any
 
 
+@dataclass(frozen=True)
+class LiveOptions:
+    """Subscriptions over graphql-transport-ws (api/live/transport.py)."""
+
+    feed: ChangeFeed | None = None
+    max_per_connection: int = 20
+    connection_init_timeout: float = 10.0
+    ping_interval: float = 20.0
+    allowed_origins: Sequence[str] = ()
+
+
 class GraphQLEndpoint(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = LiveTransport
+
     def __init__(
         self,
         schema: BaseSchema,
@@ -66,8 +90,18 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         metrics: Metrics | None = None,
         tracing: bool = False,
         batch_max_operations: int = 0,
+        live: LiveOptions = LiveOptions(),
     ) -> None:
-        super().__init__(schema, graphql_ide="graphiql" if graphiql else None)
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if graphiql else None,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=timedelta(seconds=live.connection_init_timeout),
+            max_subscriptions_per_connection=live.max_per_connection,
+            allowed_origins=live.allowed_origins,
+        )
+        self.live = live.feed
+        self.ping_interval = live.ping_interval
         self.sessions = sessions
         self.read_engine = read_engine
         self.persisted = persisted
@@ -104,6 +138,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             request = _with_query(request, operation, query)
         definition = self._definition(query, operation.operation_name)
         self._note_operation(definition, operation.operation_name)
+        if definition is not None and definition.operation == OperationType.SUBSCRIPTION:
+            raise HTTPException(400, SUBSCRIPTIONS_OVER_WEBSOCKET)
         is_query = definition is not None and definition.operation == OperationType.QUERY
         key, epoch = None, 0
         if self.cache is not None and is_query:
@@ -194,13 +230,24 @@ class GraphQLEndpoint(GraphQL[Context, None]):
 
             name_operation_span(definition.operation.value, operation_name)
 
-    async def get_context(self, request: Request, response: Response | None = None) -> Context:  # type: ignore[override]
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket | None = None
+    ) -> Context:
+        if isinstance(request, WebSocket):
+            return Context(
+                sessions=self.sessions,
+                reads=ReadsPerUse(self.read_engine),
+                dialect=self.read_engine.dialect.name,
+                request=request,
+                cache=self.cache,
+                live=self.live,
+            )
         context = Context(
             sessions=self.sessions,
             reads=RequestReads(self.read_engine),
             dialect=self.read_engine.dialect.name,
             request=request,
-            response=response,
+            response=response if isinstance(response, Response) else None,
             cache=self.cache,
         )
         request.state.graphql_context = context  # so the connection is returned at the end

@@ -75,6 +75,7 @@ from graphql import (
 from graphql.execution import ExecutionResult as GraphQLExecutionResult
 from graphql.utilities import get_operation_ast, value_from_ast_untyped
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from api.errors import ErrorCode
 from api.lru import LRU
@@ -180,6 +181,9 @@ class QueryLimits(SchemaExtension):
         if measure is not None and self.execution_context.result is None:
             error = violation(measure, self.limits)
             if error is not None:
+                if self.execution_context.operation_type is OperationType.SUBSCRIPTION:
+                    # strawberry subscribes whatever `result` holds; raising stops it.
+                    raise error
                 self.execution_context.result = GraphQLExecutionResult(data=None, errors=[error])
         yield
 

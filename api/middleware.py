@@ -61,7 +61,9 @@ class RateLimit:
         self.exempt = frozenset(exempt)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in self.exempt:
+        # A WebSocket handshake counts as a request (refused with a 429 before it is
+        # accepted); its subscriptions are bounded per connection instead.
+        if scope["type"] not in ("http", "websocket") or scope["path"] in self.exempt:
             return await self.app(scope, receive, send)
         client = scope.get("client")
         identity = address_identity(client[0] if client else None)

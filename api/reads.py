@@ -71,3 +71,19 @@ class RequestReads:
             if self._connection is not None:
                 await self._connection.close()
                 self._connection = None
+
+
+class ReadsPerUse(RequestReads):
+    """For a WebSocket's context, which lives as long as the connection: each use
+    borrows a connection and returns it at once, so an idle subscription holds none."""
+
+    @asynccontextmanager
+    async def __call__(self) -> AsyncIterator[AsyncSession]:
+        if self._closed:
+            raise RequestFinished
+        connection = await connect(self._engine)
+        try:
+            async with AsyncSession(bind=connection, expire_on_commit=False) as session:
+                yield session
+        finally:
+            await connection.close()

@@ -9,6 +9,7 @@ from strawberry.tools import merge_types
 from api.limits import PARSE_CACHE_SIZE, DocumentLimits, QueryLimits
 from api.offers.mutations import OfferMutation
 from api.offers.queries import AvailabilityQuery, ProviderQuery
+from api.offers.subscriptions import AvailabilitySubscription
 from api.people.mutations import CreditMutation
 from api.people.queries import PersonQuery
 from api.relay import NodeQuery
@@ -28,6 +29,7 @@ Query = merge_types(
     "Query", (NodeQuery, TitleQuery, PersonQuery, ProviderQuery, GuideQuery, AvailabilityQuery)
 )
 Mutation = merge_types("Mutation", (TitleMutation, ReviewMutation, CreditMutation, OfferMutation))
+Subscription = merge_types("Subscription", (AvailabilitySubscription,))
 
 
 def create_schema(settings: Settings | None = None) -> Schema:
@@ -42,7 +44,7 @@ def create_schema(settings: Settings | None = None) -> Schema:
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
-    return Schema(query=Query, mutation=Mutation, extensions=extensions)
+    return Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)
 
 
 schema = create_schema()

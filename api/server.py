@@ -79,6 +79,15 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         # uvicorn calls its `http` class with its own arguments; a partial does as well.
         "http": cast(type[asyncio.Protocol], protocol),
         "timeout_keep_alive": settings.keep_alive_timeout_seconds,
+        # A subscribe message is bounded like a request body (uvicorn allows 16 MiB),
+        # and a client that stops answering WebSocket pings is dropped, with its
+        # subscriptions.
+        "ws_max_size": settings.max_body_bytes,
+        "ws_ping_interval": settings.live_ping_interval_seconds,
+        "ws_ping_timeout": settings.live_ping_interval_seconds,
+        # Subscription messages are small: per-message deflate would keep a zlib
+        # state per connection (most of a subscription's memory) to save little.
+        "ws_per_message_deflate": False,
         # uvicorn would trust X-Forwarded-For from 127.0.0.1 by default: any local client
         # could then pick its rate-limit address. Only the listed proxies are believed.
         "proxy_headers": bool(settings.forwarded_allow_ips),

@@ -85,6 +85,17 @@ class Settings(BaseSettings):
     compression_min_bytes: int = Field(default=1000, ge=0, le=10_000_000)
     # Operations a POSTed JSON array may hold (answered in one response); 0: no batching.
     batch_max_operations: int = Field(default=0, ge=0, le=100)
+    # Live subscriptions over graphql-transport-ws on /graphql (api/live/): at most this
+    # many per process and per connection; a connection must send `connection_init`
+    # within the timeout; idle connections are pinged (also at the WebSocket level).
+    live_max_subscriptions: int = Field(default=10_000, ge=0, le=1_000_000)
+    live_max_subscriptions_per_connection: int = Field(default=20, ge=1, le=1_000)
+    live_connection_init_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    live_ping_interval_seconds: float = Field(default=20.0, gt=0, le=600)
+    # How changes reach each process: SQLite is polled this often; on PostgreSQL the
+    # listening connection is checked this often when quiet (a silent network drop).
+    live_poll_interval_seconds: float = Field(default=0.2, gt=0, le=10)
+    live_check_interval_seconds: float = Field(default=10.0, gt=0, le=600)
 
     @property
     def cors_origin_list(self) -> list[str]:

@@ -222,6 +222,9 @@ class AvailabilityChange(SQLModel, table=True):
         sa.Index("ix_availability_changes_region_at", "region", "at", "title_id", "id"),
         sa.Index("ix_availability_changes_offer_id", "offer_id", "at"),
         sa.Index("ix_availability_changes_title_id", "title_id"),
+        # Ids are never reused (SQLite reuses a deleted highest rowid otherwise): live
+        # delivery reads the rows after the last id it saw.
+        {"sqlite_autoincrement": True},
     )
 
     id: int | None = Field(default=None, primary_key=True)

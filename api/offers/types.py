@@ -8,6 +8,7 @@ import sqlalchemy as sa
 import strawberry
 from sqlalchemy import case, exists, func, select
 
+from api.ids import encode_id
 from api.images.types import Image, image_of
 from api.node import Node
 from api.offers.filters import available_now, streamable_in
@@ -312,6 +313,10 @@ class RegionOffers:
 @strawberry.type(description="A change in where a title can be watched.")
 @entity(CHANGES, tags=lambda row: [(TITLE, row.c.title_id)])
 class AvailabilityChange:
+    id: strawberry.ID = planned(
+        Value(lambda row, _: row.c.id, lambda pk: encode_id("AvailabilityChange", pk)),
+        description="Tells changes apart (a client may drop one delivered twice).",
+    )
     kind: AvailabilityChangeKind = column("kind")
     at: datetime = column(
         "at", description="When it takes effect (for LEAVING: the offer's availableUntil)."

@@ -264,6 +264,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name="pk_availability_changes"),
+        sqlite_autoincrement=True,  # ids never reused: live delivery reads "id > last seen"
     )
     op.create_index(
         "ix_availability_changes_region_at",

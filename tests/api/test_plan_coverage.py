@@ -62,7 +62,7 @@ def test_other_types_are_resolved_in_python_without_the_database() -> None:
     for type_ in _object_types():
         origin = _origin(type_)
         if (
-            type_ is GRAPHQL.query_type
+            type_ in (GRAPHQL.query_type, GRAPHQL.subscription_type)
             or entity_of(origin or object) is not None
             or type_.name.endswith(("Connection", "Edge"))
             or type_.name == "PageInfo"
