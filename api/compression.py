@@ -44,8 +44,8 @@ class Compression:
             responder = BrotliResponder(self.app, self.minimum_size)
         elif "gzip" in accepted:
             responder = GZipResponder(self.app, self.minimum_size, compresslevel=GZIP_LEVEL)
-        else:
-            responder = IdentityResponder(self.app, self.minimum_size)
+        else:  # nothing to compress: the response passes untouched
+            return await self.app(scope, receive, send)
         await responder(scope, receive, send)
 
 

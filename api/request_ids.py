@@ -3,8 +3,8 @@ new one. It is echoed in the response's header and `extensions`, and in log line
 
 import contextvars
 import re
+import secrets
 import time
-import uuid
 from dataclasses import dataclass, field
 
 REQUEST_ID_HEADER = "x-request-id"
@@ -30,7 +30,7 @@ current_exchange: contextvars.ContextVar[Exchange | None] = contextvars.ContextV
 def request_id_from(header: str | None) -> str:
     if header is not None and _ACCEPTED.fullmatch(header):
         return header
-    return uuid.uuid4().hex
+    return secrets.token_hex(16)
 
 
 def current_request_id() -> str | None:

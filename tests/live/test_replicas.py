@@ -20,6 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from api.ids import encode_id
 from api.live.changes import ChangeHub
 from api.live.feed import ChangeFeed
 from api.live.postgres import APPLICATION_NAME, PostgresChanges, asyncpg_dsn
@@ -174,10 +175,10 @@ async def test_changes_made_while_the_listener_is_cut_off_arrive_once_it_is_back
         assert watch.pending.empty()  # nobody could have told it
         await proxy.restore()
         async with asyncio.timeout(RECOVER_SECONDS):
-            assert (await watch.next()).id == missed
+            assert encode_id("AvailabilityChange", (await watch.next()).id) == missed
         await until(lambda: feed.source.connected)
         after = await insert_change(sessions, title.id, "US")
         async with asyncio.timeout(DELIVERY_SECONDS):
-            assert (await watch.next()).id == after
+            assert encode_id("AvailabilityChange", (await watch.next()).id) == after
         assert watch.pending.empty()  # each once
         feed.unwatch(watch)
