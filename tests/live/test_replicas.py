@@ -2,9 +2,8 @@
 feed. A change reaches the subscribers of every replica within a second, and a
 replica whose listening connection dies recovers it and misses nothing.
 
-Changes are inserted directly into the change log (as a write through another
-replica does in its transaction); test_subscriptions.py shows a mutation's change
-delivered.
+An offer written through one replica reaches a subscriber of the other; the other
+tests insert changes into the log directly (as a write does in its transaction).
 """
 
 import asyncio
@@ -29,7 +28,7 @@ from tests.databases import NEEDS_POSTGRES
 from tests.faults.proxy import DatabaseProxy
 from tests.live.client import GraphQLWS, graphql_ws
 from tests.live.conftest import global_id, insert_change, until
-from tests.test_server import Server, python_m_api
+from tests.servers import Server, python_m_api
 
 Sessions = async_sessionmaker[AsyncSession]
 DELIVERY_SECONDS = 1.0  # the contract's bound
@@ -72,15 +71,15 @@ async def until_watching(server: Server, count: int) -> None:
 @contextlib.asynccontextmanager
 async def subscribed_on_two_replicas(
     database_url: str, folder: Path, title: Title
-) -> AsyncIterator[list[GraphQLWS]]:
-    """A client of each replica, subscribed to `title` in US."""
+) -> AsyncIterator[tuple[tuple[Server, ...], list[GraphQLWS]]]:
+    """The replicas, and a client of each subscribed to `title` in US."""
     async with two_replicas(database_url, folder) as servers, contextlib.AsyncExitStack() as stack:
         clients = [await stack.enter_async_context(graphql_ws(ws_url(s))) for s in servers]
         for client in clients:
             await client.watch("1", [global_id(title)], ["US"])
         for server in servers:
             await until_watching(server, 1)
-        yield clients
+        yield servers, clients
 
 
 async def received_within(client: GraphQLWS, seconds: float) -> str:
@@ -93,13 +92,42 @@ async def received_within(client: GraphQLWS, seconds: float) -> str:
 async def test_a_change_reaches_subscribers_on_every_replica_within_a_second(
     database_url: str, sessions: Sessions, title: Title, tmp_path: Path
 ) -> None:
-    async with subscribed_on_two_replicas(database_url, tmp_path, title) as clients:
+    async with subscribed_on_two_replicas(database_url, tmp_path, title) as (_, clients):
         for _ in range(3):
             change_id = await insert_change(sessions, title.id, "US")
             committed = time.monotonic()
             for client in clients:
                 assert await received_within(client, DELIVERY_SECONDS) == change_id
             assert time.monotonic() - committed < DELIVERY_SECONDS
+
+
+UPSERT = "mutation($id: ID!, $o: OfferInput!) { upsertOffer(titleId: $id, input: $o) { url } }"
+
+
+async def test_an_offer_written_through_one_replica_reaches_the_other_within_a_second(
+    database_url: str, title: Title, editor_key: str, tmp_path: Path
+) -> None:
+    offer = {
+        "provider": "netflix",
+        "region": "US",
+        "monetization": "SUBSCRIPTION",
+        "url": "https://www.netflix.com/title/80100172",
+    }
+    async with subscribed_on_two_replicas(database_url, tmp_path, title) as (servers, clients):
+        async with httpx.AsyncClient() as http:
+            response = await http.post(
+                servers[1].url("/graphql"),
+                json={"query": UPSERT, "variables": {"id": global_id(title), "o": offer}},
+                headers={"Authorization": f"Bearer {editor_key}"},
+                timeout=10,
+            )
+        written = time.monotonic()
+        assert "errors" not in response.json(), response.json()
+        message = await clients[0].receive(within=DELIVERY_SECONDS)
+        assert time.monotonic() - written < DELIVERY_SECONDS
+    change = message["payload"]["data"]["availabilityChanged"]
+    assert change["title"] == {"id": global_id(title)}
+    assert change["offer"] == {"region": "US"}
 
 
 async def terminate_listeners(engine: AsyncEngine) -> int:
@@ -119,7 +147,7 @@ async def test_replicas_whose_listeners_are_terminated_recover_and_miss_nothing(
 ) -> None:
     if engine.dialect.name != "postgresql":
         pytest.skip(NEEDS_POSTGRES)
-    async with subscribed_on_two_replicas(database_url, tmp_path, title) as clients:
+    async with subscribed_on_two_replicas(database_url, tmp_path, title) as (_, clients):
         assert await terminate_listeners(engine) == 2
         during = await insert_change(sessions, title.id, "US")  # likely before reconnecting
         for client in clients:
