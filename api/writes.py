@@ -96,7 +96,7 @@ async def _lock_title(session: AsyncSession, pk: int) -> bool:
     row locks (FOR UPDATE compiles to nothing): a write as the transaction's first
     statement takes the database's write lock instead, so what it reads next (people
     by name, say) cannot change before it writes."""
-    if session.bind is not None and session.bind.dialect.name == "sqlite":
+    if _dialect(session) == "sqlite":
         touched = await session.execute(_TOUCH_TITLE, {"pk": pk})
         return bool(touched.rowcount)  # type: ignore[attr-defined]
     stmt = select(col(Title.id)).where(col(Title.id) == pk).with_for_update()
@@ -109,8 +109,12 @@ _TOUCH_TITLE = text("UPDATE titles SET id = id WHERE id = :pk")
 
 def upsert_statement(session: AsyncSession, table: Any) -> Any:
     """INSERT with ON CONFLICT support: both engines have it, each in its dialect."""
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    return (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table)
+    insert = postgresql_insert if _dialect(session) == "postgresql" else sqlite_insert
+    return insert(table)
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.bind.dialect.name if session.bind else "sqlite"
 
 
 async def ids_by_slug(session: AsyncSession, table: Any, slugs: Iterable[str]) -> dict[str, int]:

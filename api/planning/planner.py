@@ -36,6 +36,7 @@ from graphql import (
     OperationDefinitionNode,
     VariableNode,
     get_named_type,
+    get_nullable_type,
     is_leaf_type,
     visit,
 )
@@ -211,11 +212,9 @@ def decoder(type_: Any) -> Callable[[Any], Any] | None:
 def _shown_as_stored(column: Any, field: GraphQLOutputType) -> bool:
     """Whether the response shows the column's JSON value unchanged: text as a String,
     a 32-bit integer as an Int, a date as a Date (ISO 8601 in both)."""
-    scalar = get_named_type(field)
-    if isinstance(field, GraphQLList) or (
-        isinstance(field, GraphQLNonNull) and isinstance(field.of_type, GraphQLList)
-    ):
+    if isinstance(get_nullable_type(field), GraphQLList):
         return False
+    scalar = get_named_type(field)
     if scalar is GraphQLString:
         return isinstance(column, sa.String) and not isinstance(column, sa.Enum)
     if scalar is GraphQLInt:

@@ -154,18 +154,21 @@ class QueryPlans:
     async def _run(self, sql: str, parameters: tuple[Any, ...]) -> str:
         """The statement's JSON. A read on a pooled connection the server had dropped
         runs once more, on a new one (pooled connections are not pinged under load)."""
-        for attempt in range(2):
-            connection = await connect(self.engine)
-            try:
-                result = await connection.exec_driver_sql(sql, parameters)
-                text: str = result.scalar_one()
-                return text
-            except DBAPIError as error:
-                if attempt or not error.connection_invalidated:
-                    raise
-            finally:
-                await connection.close()
-        raise AssertionError("unreachable")
+        try:
+            return await self._fetch(sql, parameters)
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            return await self._fetch(sql, parameters)
+
+    async def _fetch(self, sql: str, parameters: tuple[Any, ...]) -> str:
+        connection = await connect(self.engine)
+        try:
+            result = await connection.exec_driver_sql(sql, parameters)
+            text: str = result.scalar_one()
+            return text
+        finally:
+            await connection.close()
 
     def _entry(self, query: str, operation_name: str | None) -> DocumentPlans | None:
         key = (query, operation_name)

@@ -19,9 +19,9 @@ from api.ids import encode_id
 from api.live.feed import ChangeFeed
 from api.server import uvicorn_options
 from api.settings import Settings
-from models import AvailabilityChange, Monetization, Offer, OfferLink, Platform, Title
+from models import AvailabilityChange, Offer, Title
 from models.columns import utc_now
-from tests.factories import make_title, provider_id
+from tests.factories import make_offer, make_title
 
 
 async def until(condition: Callable[[], bool], within: float = 5.0) -> None:
@@ -100,24 +100,15 @@ async def insert_change(
     """A committed change row (of an offer of the title in the region), written directly;
     returns the id the subscription shows. Mutations and imports write these in the
     same transaction as the offer they change."""
-    provider = await provider_id(sessions, "netflix")
-    async with sessions() as session, session.begin():
+    async with sessions() as session:
         offer_id = await session.scalar(
             select(Offer.id).where(Offer.title_id == title_id, Offer.region == region).limit(1)
         )
-        if offer_id is None:
-            url = f"https://example.com/titles/{title_id}"
-            offer = Offer(
-                title_id=title_id,
-                provider_id=provider,
-                region=region,
-                monetization=Monetization.SUBSCRIPTION,
-                url=url,
-            )
-            session.add(offer)
-            await session.flush()
-            session.add(OfferLink(offer_id=offer.id, platform=Platform.WEB, url=url))
-            offer_id = offer.id
+        title = await session.get(Title, title_id)
+    if offer_id is None:
+        assert title is not None
+        offer_id = (await make_offer(sessions, title, region=region)).id
+    async with sessions() as session, session.begin():
         change = AvailabilityChange(
             title_id=title_id, offer_id=offer_id, region=region, kind=kind, at=utc_now()
         )
