@@ -49,6 +49,7 @@ from api.limits import (
     violation,
 )
 from api.lru import LRU
+from api.planning.driver import fetch_text
 from api.planning.planner import Bound, NotPlannable, Planner, Probe, Statement
 from api.reads import connect
 from models.columns import utc_now
@@ -164,9 +165,7 @@ class QueryPlans:
     async def _fetch(self, sql: str, parameters: tuple[Any, ...]) -> str:
         connection = await connect(self.engine)
         try:
-            result = await connection.exec_driver_sql(sql, parameters)
-            text: str = result.scalar_one()
-            return text
+            return await fetch_text(connection, sql, parameters)
         finally:
             await connection.close()
 

@@ -1,0 +1,59 @@
+"""A planned read runs on the driver connection unless someone listens to statements.
+
+Either way the answer is the same bytes and it is one statement: a listener (SQL
+tracing, these tests' counters) sees it, because it then goes through SQLAlchemy.
+"""
+
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+
+from api.planning import driver
+from models import Monetization
+from tests.conftest import StatementCounter
+from tests.factories import make_offer, make_review, make_title
+
+PAGE = """query($slug: String!) { title(slug: $slug) {
+  id name year genres { name } reviews(first: 2) { totalCount edges { node { reviewer } } }
+  offers(region: "US") { provider { name } monetization price { amount currency } }
+} }"""
+
+
+async def test_the_driver_and_sqlalchemy_answer_the_same_bytes(
+    client: httpx.AsyncClient,
+    engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    title = await make_title(sessions, genres=["drama", "comedy"])
+    await make_offer(sessions, title)
+    await make_offer(sessions, title, "apple-tv", monetization=Monetization.RENT)
+    await make_review(sessions, title, reviewer="A")
+    paths: list[str] = []
+
+    async def spy(connection: AsyncConnection, sql: str, parameters: tuple[Any, ...]) -> str:
+        paths.append("sqlalchemy" if driver._statements_observed(connection) else "driver")
+        return await driver.fetch_text(connection, sql, parameters)
+
+    monkeypatch.setattr("api.planning.plans.fetch_text", spy)
+
+    async def page() -> bytes:
+        body = {"query": PAGE, "variables": {"slug": title.slug}}
+        response = await client.post("/graphql", json=body, headers={"X-Request-ID": "same"})
+        assert response.status_code == 200
+        assert b'"errors"' not in response.content, response.content
+        return response.content
+
+    direct = await page()
+    counter = StatementCounter()
+    event.listen(engine.sync_engine, "before_cursor_execute", counter)
+    try:
+        observed = await page()
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", counter)
+    assert paths == ["driver", "sqlalchemy"]
+    assert observed == direct
+    assert len(counter) == 1
