@@ -4,8 +4,8 @@ from typing import Any
 
 import strawberry
 
-from api.ids import decode_id
-from api.node import Node
+from api.core.ids import decode_id
+from api.core.node import Node
 from api.offers.types import Provider
 from api.people.types import Person
 from api.planning.declare import NO_DEFAULT, planned

@@ -6,7 +6,7 @@ import strawberry
 from strawberry.extensions import DisableIntrospection, SchemaExtension, ValidationCache
 from strawberry.tools import merge_types
 
-from api.limits import PARSE_CACHE_SIZE, DocumentLimits, QueryLimits
+from api.core.limits import PARSE_CACHE_SIZE, DocumentLimits, QueryLimits
 from api.offers.mutations import OfferMutation
 from api.offers.queries import AvailabilityQuery, ProviderQuery
 from api.offers.subscriptions import AvailabilitySubscription
@@ -22,7 +22,7 @@ from api.tv.queries import GuideQuery
 
 class Schema(strawberry.Schema):
     def process_errors(self, errors: object, execution_context: object = None) -> None:
-        """Logging is left to `api.errors.classify`, which knows which errors are expected."""
+        """Logging is left to `api.core.errors.classify`, which knows which errors are expected."""
 
 
 Query = merge_types(

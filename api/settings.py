@@ -19,7 +19,7 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
-    # The server (api/server.py): uvicorn worker processes, and how long a connection
+    # The server (api/http/server.py): uvicorn worker processes, and how long a connection
     # may take to send a request head, or stay idle between requests.
     workers: int = Field(default=1, ge=1, le=64)
     header_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
@@ -29,24 +29,24 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str = ""
     graphiql: bool = Field(default=True, description="serve the GraphiQL playground")
     max_query_depth: int = Field(default=12, ge=2, le=50)
-    # Document limits (api/limits.py): over any of them is QUERY_TOO_COMPLEX.
+    # Document limits (api/core/limits.py): over any of them is QUERY_TOO_COMPLEX.
     max_query_aliases: int = Field(default=30, ge=0, le=1000)
     max_query_tokens: int = Field(default=2000, ge=100, le=100_000)
     max_query_nodes: int = Field(default=25_000, ge=100, le=10_000_000)
     introspection: bool = Field(default=True, description="answer __schema and __type")
-    # HTTP limits (api/middleware.py).
+    # HTTP limits (api/http/middleware.py).
     max_body_bytes: int = Field(default=100_000, ge=1_000, le=10_000_000)
     request_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
     # PostgreSQL only: the server cancels a longer statement (SQLite has no such limit).
     db_statement_timeout_seconds: float = Field(default=5.0, ge=0.001, le=600)
-    # Rate limiting per API key or client address (api/rate_limit.py); 0 turns it off.
+    # Rate limiting per API key or client address (api/http/rate_limit.py); 0 turns it off.
     rate_limit_per_minute: int = Field(default=600, ge=0, le=1_000_000)
     rate_limit_burst: int = Field(default=100, ge=1, le=1_000_000)
     redis_url: str | None = Field(
         default=None, description="share rate limits and the response cache between replicas"
     )
     rate_limit_key_prefix: str = Field(default="reelgraph:ratelimit:", min_length=1, max_length=100)
-    # Whole-response cache of read queries (api/response_cache.py); 0 turns it off.
+    # Whole-response cache of read queries (api/core/response_cache.py); 0 turns it off.
     response_cache_seconds: int = Field(default=60, ge=0, le=86_400)
     response_cache_max_entries: int = Field(default=10_000, ge=1, le=10_000_000)
     response_cache_key_prefix: str = Field(default="reelgraph:cache:", min_length=1, max_length=100)
@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     # query runs through strawberry's reference resolvers.
     compiled_queries: bool = True
     # Image URLs are this prefix and an image's stored path (models/images.py).
-    # Persisted queries (api/persisted_queries.py): the safelist, and whether only it runs.
+    # Persisted queries (api/http/persisted_queries.py): the safelist, and whether only it runs.
     persisted_queries_file: Path | None = None
     persisted_queries_only: bool = False
     # Bytes of documents registered by clients (APQ) kept at most (least recently used go).
@@ -72,15 +72,15 @@ class Settings(BaseSettings):
     image_base_url: str = Field(
         default="https://images.example.com", description="where image paths are served"
     )
-    # api/logs.py: `auto` is text on a terminal, JSON lines otherwise.
+    # api/observability/logs.py: `auto` is text on a terminal, JSON lines otherwise.
     log_format: Literal["auto", "json", "text"] = "auto"
-    # Prometheus metrics at /metrics (api/metrics.py).
+    # Prometheus metrics at /metrics (api/observability/metrics.py).
     metrics: bool = True
-    # OpenTelemetry traces (api/tracing.py), exported as the OTEL_* variables say.
+    # OpenTelemetry traces (api/observability/tracing.py), exported as the OTEL_* variables say.
     tracing: bool = False
     # Browser origins allowed to call the API (comma-separated, `*` for any); empty: none.
     cors_origins: str = ""
-    # brotli or gzip for responses of at least COMPRESSION_MIN_BYTES (api/compression.py).
+    # brotli or gzip for responses of at least COMPRESSION_MIN_BYTES (api/http/compression.py).
     compression: bool = True
     compression_min_bytes: int = Field(default=1000, ge=0, le=10_000_000)
     # Operations a POSTed JSON array may hold (answered in one response); 0: no batching.

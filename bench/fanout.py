@@ -38,7 +38,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from websockets.asyncio.client import ClientConnection, connect
 
-from api.ids import encode_id
+from api.core.ids import encode_id
 from models import Monetization, Offer, Provider, Title, TitleKind
 from models.db import create_engine, create_sessionmaker
 from models.migrations import upgrade

@@ -46,7 +46,7 @@ async def _probe(database_url: str, out: Path, bodies: dict[str, bytes]) -> dict
     import httpx
     from sqlalchemy import event
 
-    from api.app import create_app
+    from api.http.app import create_app
     from api.settings import Settings
     from models.db import create_engine
 

@@ -147,7 +147,7 @@ def check_teasers(reelgraph: Json, postgraphile: Json) -> None:
 
 
 def _pk(global_id: str) -> int:
-    """Reelgraph's Relay ids are unpadded urlsafe base64 of "Type:pk" (api/ids.py)."""
+    """Reelgraph's Relay ids are unpadded urlsafe base64 of "Type:pk" (api/core/ids.py)."""
     padded = global_id + "=" * (-len(global_id) % 4)
     return int(base64.urlsafe_b64decode(padded).decode().partition(":")[2])
 

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from api.app import create_app
+from api.http.app import create_app
 from api.keys import create_key
 from api.settings import Settings
 from models import ApiKeyRole

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from api.app import create_app
+from api.http.app import create_app
 from api.settings import Settings
 
 GraphQL = Callable[..., Awaitable[dict[str, Any]]]

@@ -5,7 +5,7 @@ from typing import Any
 import strawberry
 from sqlalchemy import ColumnElement, case, func, select
 
-from api.errors import BadUserInput
+from api.core.errors import BadUserInput
 from api.planning.declare import NO_DEFAULT, column, entity, planned
 from api.planning.fields import Args, Many, One, Value
 from api.planning.pages import Row, SortKey, validate_first

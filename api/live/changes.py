@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from api.errors import ApiError, ErrorCode
+from api.core.errors import ApiError, ErrorCode
 
 MAX_PENDING = 1_000
 """Changes a watch may have waiting for its client; more and it is ended."""

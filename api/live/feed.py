@@ -11,7 +11,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.errors import ApiError, ErrorCode
+from api.core.errors import ApiError, ErrorCode
 from api.live.changes import ChangeHub, Watch
 from api.live.postgres import PostgresChanges, asyncpg_dsn
 from api.live.sqlite import SqliteChanges

@@ -11,9 +11,9 @@ field is then one line:
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
-from api.context import Info
-from api.errors import BadUserInput
-from api.ids import decode_id
+from api.core.context import Info
+from api.core.errors import BadUserInput
+from api.core.ids import decode_id
 from api.live.changes import Change, Watch
 from api.live.feed import ChangeFeed, LiveUnavailable
 from api.offers.filters import parse_region

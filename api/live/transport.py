@@ -28,9 +28,9 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 )
 from strawberry.types import ExecutionResult
 
-from api.context import Context
-from api.errors import ApiError, BadUserInput, classify
-from api.limits import parse_limited
+from api.core.context import Context
+from api.core.errors import ApiError, BadUserInput, classify
+from api.core.limits import parse_limited
 
 
 class LiveTransport(BaseGraphQLTransportWSHandler[Context, None]):
@@ -103,7 +103,7 @@ class LiveTransport(BaseGraphQLTransportWSHandler[Context, None]):
 
 
 async def _classified(results: StreamResult) -> AsyncGenerator[Any, None]:
-    """Each result with its errors as the HTTP view reports them (api/errors.py)."""
+    """Each result with its errors as the HTTP view reports them (api/core/errors.py)."""
     async for result in results:
         if isinstance(result, ExecutionResult) and result.errors:
             result.errors = [classify(error) for error in result.errors]

@@ -5,8 +5,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_
 
-from api.codes import normalize_region
-from api.errors import BadUserInput
+from api.core.errors import BadUserInput
+from api.core.iso_codes import normalize_region
 from api.planning.fields import Args
 from api.planning.pages import Row
 from models import STREAMING_MONETIZATIONS

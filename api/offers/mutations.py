@@ -7,14 +7,14 @@ import strawberry
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import validation
-from api.codes import PRICE_CURRENCIES, normalize_currency
-from api.context import Info
-from api.errors import shown
+from api.core import validation
+from api.core.context import Info
+from api.core.errors import shown
+from api.core.iso_codes import PRICE_CURRENCIES, normalize_currency
+from api.core.response_cache import LISTS, title_tag
+from api.core.writes import check_write, title_write
 from api.offers.filters import parse_region
 from api.offers.types import Offer
-from api.response_cache import LISTS, title_tag
-from api.writes import check_write, title_write
 from models import ApiKeyRole, Monetization, Platform, Provider, Season, VideoQuality
 from models.availability import OfferIdentity, OfferTerms, remove_offer, write_offer
 

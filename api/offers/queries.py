@@ -6,8 +6,8 @@ from typing import Any
 import strawberry
 from sqlalchemy import select, true
 
-from api.connection import Connection
-from api.errors import BadUserInput
+from api.core.connection import Connection
+from api.core.errors import BadUserInput
 from api.offers.filters import parse_region
 from api.offers.types import OFFERS, PROVIDERS, AvailabilityChange, Provider
 from api.people.types import AFTER

@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 
 import strawberry
 
-from api.context import Info
+from api.core.context import Info
 from api.live.changes import Change
 from api.live.subscription import watch_changes
 from api.offers.types import AvailabilityChange

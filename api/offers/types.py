@@ -8,14 +8,14 @@ import sqlalchemy as sa
 import strawberry
 from sqlalchemy import case, exists, func, select
 
-from api.ids import encode_id
+from api.core.ids import encode_id
+from api.core.node import Node
+from api.core.response_cache import TITLE
 from api.images.types import Image, image_of
-from api.node import Node
 from api.offers.filters import available_now, streamable_in
 from api.planning.declare import column, entity, loaded, node_id, planned
 from api.planning.fields import Args, Many, One, Scalars, Value
 from api.planning.pages import Row, SortKey, validate_first
-from api.response_cache import TITLE
 from models import AvailabilityChange as AvailabilityChangeRow
 from models import (
     AvailabilityChangeKind,

@@ -8,12 +8,19 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from api import validation
-from api.context import Info
-from api.errors import Conflict, shown
+from api.core import validation
+from api.core.context import Info
+from api.core.errors import Conflict, shown
+from api.core.response_cache import LISTS, person_tag, title_tag
+from api.core.writes import (
+    check_write,
+    free_slugs,
+    ids_by_slug,
+    slug_of,
+    title_write,
+    upsert_statement,
+)
 from api.people.types import Credit
-from api.response_cache import LISTS, person_tag, title_tag
-from api.writes import check_write, free_slugs, ids_by_slug, slug_of, title_write, upsert_statement
 from models import ApiKeyRole, CreditRole, Person
 from models import Credit as CreditRow
 from models.columns import id_column

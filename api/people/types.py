@@ -4,15 +4,15 @@ from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
 
-from api.connection import Connection
-from api.external_ids import ExternalIds, external_ids
+from api.core.connection import Connection
+from api.core.external_ids import ExternalIds, external_ids
+from api.core.node import Node
+from api.core.response_cache import PERSON, TITLE
 from api.images.types import Image, image_of
-from api.node import Node
 from api.people.sorters import NEWEST_TITLES_FIRST
 from api.planning.declare import NO_DEFAULT, column, entity, loaded, node_id, planned
 from api.planning.fields import Args, Keyset, One, Paged
 from api.planning.pages import Row
-from api.response_cache import PERSON, TITLE
 from models import Credit as CreditRow
 from models import CreditRole, ImageKind, PersonExternalId
 from models import Person as PersonRow

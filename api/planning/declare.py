@@ -15,7 +15,7 @@ from typing import Any, TypeVar, cast
 
 import strawberry
 
-from api.ids import encode_id
+from api.core.ids import encode_id
 from api.planning.fields import PLAN, Definition, Entity, Tags, Value
 from api.planning.reference import Loaded, resolve
 

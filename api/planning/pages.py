@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 from sqlalchemy import ColumnElement, and_, false, or_
 
-from api.errors import BadUserInput
+from api.core.errors import BadUserInput
 
 MAX_FIRST = 100
 

@@ -53,6 +53,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 
+from api.core.response_cache import LISTS
 from api.planning.fields import (
     PLAN,
     Many,
@@ -66,7 +67,6 @@ from api.planning.fields import (
     same,
 )
 from api.planning.pages import Row, SortKey, encode_cursor, sort_clauses, validate_first
-from api.response_cache import LISTS
 from models.columns import UTCDateTime
 
 MAX_ARRAY = 90  # json_build_array takes at most 100 arguments: longer objects are chunked

@@ -39,8 +39,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.schema.schema import validate_document
 
-from api.errors import ApiError, classify
-from api.limits import (
+from api.core.errors import ApiError, classify
+from api.core.limits import (
     DocumentLimits,
     Measure,
     Walker,
@@ -48,10 +48,10 @@ from api.limits import (
     parse_limited,
     violation,
 )
-from api.lru import LRU
+from api.core.lru import LRU
+from api.core.reads import connect
 from api.planning.driver import fetch_text
 from api.planning.planner import Bound, NotPlannable, Planner, Probe, Statement
-from api.reads import connect
 from models.columns import utc_now
 
 logger = logging.getLogger("reelgraph.plans")

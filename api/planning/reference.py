@@ -17,7 +17,8 @@ from sqlalchemy import Column, ColumnElement, and_, func, literal, select, true
 from sqlalchemy.engine import Row as SqlRow
 from strawberry.dataloader import DataLoader
 
-from api.connection import Connection, Cursor
+from api.core.connection import Connection, Cursor
+from api.core.response_cache import LISTS, depends_on
 from api.planning.fields import (
     Args,
     Definition,
@@ -32,7 +33,6 @@ from api.planning.fields import (
     same,
 )
 from api.planning.pages import Row, sort_clauses, validate_first
-from api.response_cache import LISTS, depends_on
 from models.columns import UTCDateTime
 
 

@@ -4,11 +4,11 @@ from datetime import date, timedelta
 
 import strawberry
 
-from api import validation
-from api.context import Info
-from api.response_cache import LISTS, title_tag
+from api.core import validation
+from api.core.context import Info
+from api.core.response_cache import LISTS, title_tag
+from api.core.writes import check_write, title_write
 from api.reviews.types import Review
-from api.writes import check_write, title_write
 from models import ApiKeyRole
 from models import Review as ReviewRow
 from models.columns import utc_now

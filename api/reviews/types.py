@@ -5,11 +5,11 @@ from typing import TYPE_CHECKING, Annotated, Self
 
 import strawberry
 
-from api.blurb import Blurb
-from api.node import Node
+from api.core.blurb import Blurb
+from api.core.node import Node
+from api.core.response_cache import TITLE
 from api.planning.declare import column, entity, loaded, node_id, planned
 from api.planning.fields import One, Value
-from api.response_cache import TITLE
 from models import Review as ReviewRow
 from models.columns import table_of
 

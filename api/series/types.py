@@ -6,10 +6,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from sqlalchemy import func, select
 
-from api.blurb import Blurb
-from api.connection import Connection
+from api.core.blurb import Blurb
+from api.core.connection import Connection
+from api.core.node import Node
+from api.core.response_cache import TITLE
 from api.images.types import Image, image_of
-from api.node import Node
 from api.offers.filters import offered_now
 from api.offers.types import OFFER_ORDER, Offer
 from api.people.sorters import BILLING_ORDER
@@ -17,7 +18,6 @@ from api.people.types import AFTER, PAGE, ROLES, Credit, of_roles
 from api.planning.declare import NO_DEFAULT, column, entity, node_id, planned
 from api.planning.fields import Args, Keyset, Many, One, Paged, Value
 from api.planning.pages import Ordering, Row, SortKey
-from api.response_cache import TITLE
 from models import Episode as EpisodeRow
 from models import EpisodeCredit, ImageKind, Monetization
 from models import Season as SeasonRow

@@ -5,7 +5,7 @@ from typing import Any
 import strawberry
 from sqlalchemy import ColumnElement, and_, exists, select, true
 
-from api.errors import BadUserInput
+from api.core.errors import BadUserInput
 from api.offers.filters import available_now, parse_region, streamable_in
 from api.offers.types import OFFERS, PROVIDERS
 from api.planning.fields import Args

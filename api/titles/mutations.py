@@ -11,13 +11,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from api import validation
-from api.arguments import OMITTED
-from api.context import Info
-from api.errors import Conflict, NotFound, shown
-from api.response_cache import LISTS, title_tag
+from api.core import validation
+from api.core.arguments import OMITTED
+from api.core.context import Info
+from api.core.errors import Conflict, NotFound, shown
+from api.core.response_cache import LISTS, title_tag
+from api.core.writes import check_write, free_slugs, ids_by_slug, slug_of, title_pk
 from api.titles.types import Title
-from api.writes import check_write, free_slugs, ids_by_slug, slug_of, title_pk
 from models import ApiKeyRole, Genre, LanguageUse, TitleGenre, TitleKind, TitleLanguage
 from models import Title as TitleRow
 from models.columns import table_of, utc_now

@@ -3,8 +3,8 @@
 import strawberry
 from sqlalchemy import select, true
 
-from api.connection import Connection
-from api.external_ids import checked_id
+from api.core.connection import Connection
+from api.core.external_ids import checked_id
 from api.people.types import AFTER, PAGE
 from api.planning.declare import NO_DEFAULT, planned
 from api.planning.fields import Keyset, Many, One, Paged

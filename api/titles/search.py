@@ -23,7 +23,7 @@ from sqlalchemy import (
     table,
 )
 
-from api.errors import BadUserInput
+from api.core.errors import BadUserInput
 from api.planning.fields import Args
 from api.planning.pages import Row, SortKey, position_after, validate_first
 

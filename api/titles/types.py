@@ -7,13 +7,14 @@ import sqlalchemy as sa
 import strawberry
 from sqlalchemy import case, exists, func, select
 
-from api import validation
-from api.blurb import Blurb
-from api.connection import Connection
-from api.errors import BadUserInput
-from api.external_ids import ExternalIds, external_ids
+from api.core import validation
+from api.core.blurb import Blurb
+from api.core.connection import Connection
+from api.core.errors import BadUserInput
+from api.core.external_ids import ExternalIds, external_ids
+from api.core.node import Node
+from api.core.response_cache import TITLE
 from api.images.types import Image, image_of, images_of
-from api.node import Node
 from api.offers.filters import offered_now, parse_region, streamable_in
 from api.offers.types import (
     OFFER_LANGUAGES,
@@ -28,7 +29,6 @@ from api.people.types import AFTER, PAGE, ROLES, Credit, of_roles
 from api.planning.declare import NO_DEFAULT, column, entity, loaded, node_id, planned
 from api.planning.fields import Args, Keyset, Many, One, Paged, Scalars, Value
 from api.planning.pages import Row, SortKey, parse_str
-from api.response_cache import TITLE
 from api.reviews.sorters import NEWEST_FIRST
 from api.reviews.types import Review
 from api.series.types import BY_NUMBER, SEASONS, Episode, Season

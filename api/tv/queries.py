@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 import strawberry
 from sqlalchemy import select
 
-from api.connection import Connection
-from api.errors import BadUserInput
+from api.core.connection import Connection
+from api.core.errors import BadUserInput
 from api.offers.filters import parse_region
 from api.people.types import AFTER
 from api.planning.declare import NO_DEFAULT, planned

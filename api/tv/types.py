@@ -6,14 +6,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import sqlalchemy as sa
 import strawberry
 
-from api.connection import Connection
+from api.core.connection import Connection
+from api.core.node import Node
+from api.core.response_cache import TITLE
 from api.images.types import Image, image_of
-from api.node import Node
 from api.people.types import AFTER
 from api.planning.declare import NO_DEFAULT, column, entity, node_id, planned
 from api.planning.fields import Args, Keyset, One, Paged
 from api.planning.pages import Row
-from api.response_cache import TITLE
 from api.tv.sorters import BY_START
 from models import Airing as AiringRow
 from models import Channel as ChannelRow

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-from api.codes import REGIONS
+from api.core.iso_codes import REGIONS
 from models.columns import UTCDateTime
 
 revision: str = "0008"

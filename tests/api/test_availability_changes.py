@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api.ids import encode_id
+from api.core.ids import encode_id
 from models import AvailabilityChange, Monetization, Provider
 from models.availability import OfferIdentity, OfferTerms, write_offer
 from tests.factories import make_title

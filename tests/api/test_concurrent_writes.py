@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from api.ids import decode_id
+from api.core.ids import decode_id
 from models import Credit, Offer, Review
 from tests.factories import unique
 from tests.helpers import GraphQL, data, error_codes

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api.ids import encode_id
+from api.core.ids import encode_id
 from models import Airing, Channel, Title, local_date
 from seed.guide import CHANNELS as SEEDED_CHANNELS
 from seed.load import utc_today

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api.ids import encode_id
+from api.core.ids import encode_id
 from models import Episode, Monetization, Season
 from tests.conftest import StatementCounter
 from tests.factories import make_offer, make_title

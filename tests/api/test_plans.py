@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from api.ids import encode_id
+from api.core.ids import encode_id
 from seed.load import utc_today
 
 # Responses carry their request id: the same one on both sides, so bytes compare.

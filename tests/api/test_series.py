@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from api.ids import encode_id
+from api.core.ids import encode_id
 from models import Episode, ExternalSource, Season, Title, TitleExternalId, TitleKind
 from seed.load import utc_today
 from tests.conftest import StatementCounter

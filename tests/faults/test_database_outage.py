@@ -19,7 +19,7 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from api.app import create_app
+from api.http.app import create_app
 from api.settings import Settings
 from models.db import create_engine, create_sessionmaker
 from models.migrations import upgrade

@@ -18,8 +18,8 @@ import pytest
 import uvloop
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api.ids import encode_id
-from api.redis_client import REDIS_TIMEOUT_SECONDS
+from api.core.ids import encode_id
+from api.core.redis_client import REDIS_TIMEOUT_SECONDS
 from api.settings import Settings
 from tests.factories import make_title
 from tests.faults.proxy import DatabaseProxy

@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 
-from api.app import create_app
-from api.ids import encode_id
+from api.core.ids import encode_id
+from api.http.app import create_app
+from api.http.server import uvicorn_options
 from api.live.feed import ChangeFeed
-from api.server import uvicorn_options
 from api.settings import Settings
 from models import AvailabilityChange, Offer, Title
 from models.columns import utc_now

@@ -19,7 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from api.ids import encode_id
+from api.core.ids import encode_id
 from api.live.changes import ChangeHub
 from api.live.feed import ChangeFeed
 from api.live.postgres import APPLICATION_NAME, PostgresChanges, asyncpg_dsn

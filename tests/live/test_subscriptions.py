@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from api.codes import REGIONS
-from api.graphql_view import SUBSCRIPTIONS_OVER_WEBSOCKET
-from api.ids import encode_id
-from api.persisted_queries import sha256_hex
+from api.core.ids import encode_id
+from api.core.iso_codes import REGIONS
+from api.http.graphql_view import SUBSCRIPTIONS_OVER_WEBSOCKET
+from api.http.persisted_queries import sha256_hex
 from models import AvailabilityChange, Title
 from models.columns import utc_now
 from tests.factories import make_offer
