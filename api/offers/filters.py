@@ -1,7 +1,6 @@
 """SQL conditions and argument parsing for offers, shared with the title filters."""
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_
 
@@ -31,7 +30,7 @@ def available_now(offer: Row, now: ColumnElement[datetime]) -> ColumnElement[boo
 
 
 def streamable_in(
-    offer: Row, region: ColumnElement[Any], now: ColumnElement[datetime]
+    offer: Row, region: ColumnElement[str], now: ColumnElement[datetime]
 ) -> ColumnElement[bool]:
     """Offers that let a viewer in `region` stream the title right now."""
     return and_(

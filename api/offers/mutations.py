@@ -6,6 +6,7 @@ from decimal import Decimal
 import strawberry
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.core import validation
 from api.core.context import Info
@@ -17,6 +18,7 @@ from api.offers.filters import parse_region
 from api.offers.types import Offer
 from models import ApiKeyRole, Monetization, Platform, Provider, Season, VideoQuality
 from models.availability import OfferIdentity, OfferTerms, remove_offer, write_offer
+from models.columns import id_column
 
 PAID = frozenset({Monetization.RENT, Monetization.BUY})
 # Offer windows lie within the years 1900..2200 (UTC).
@@ -120,18 +122,22 @@ def _app_links(url: str, links: list[DeepLinkInput]) -> dict[Platform, str]:
     return chosen
 
 
-async def _provider(session: AsyncSession, slug: str) -> Provider:
-    provider = await session.scalar(select(Provider).where(Provider.slug == slug))
-    if provider is None:
+async def _provider_id(session: AsyncSession, slug: str) -> int:
+    provider_id = await session.scalar(
+        select(id_column(Provider.id)).where(col(Provider.slug) == slug)
+    )
+    if provider_id is None:
         raise validation.invalid("provider", f"is not a known provider slug: {shown(slug)}")
-    return provider
+    return provider_id
 
 
 async def _season_id(session: AsyncSession, title_id: int, number: int | None) -> int | None:
     if number is None:
         return None
     found = await session.scalar(
-        select(Season.id).where(Season.title_id == title_id, Season.number == number)
+        select(id_column(Season.id)).where(
+            col(Season.title_id) == title_id, col(Season.number) == number
+        )
     )
     if found is None:
         raise validation.invalid("season", f"is not a season of this title: {number}")
@@ -146,10 +152,10 @@ class OfferMutation:
         terms = _terms(input)
         region = parse_region(input.region, "region")
         async with title_write(info.context.sessions, title_id) as (session, pk):
-            provider = await _provider(session, input.provider)
+            provider_id = await _provider_id(session, input.provider)
             identity = OfferIdentity(
                 title_id=pk,
-                provider_id=provider.id,
+                provider_id=provider_id,
                 region=region,
                 monetization=input.monetization,
                 season_id=await _season_id(session, pk, input.season),
@@ -158,7 +164,7 @@ class OfferMutation:
             row = await write_offer(session, identity, terms, datetime.now(UTC))
         # Offers decide `streamableIn` filters and `providers(region)`: lists too.
         await info.context.invalidate(title_tag(pk), LISTS)
-        return Offer.from_row(row, provider)
+        return Offer.from_row(row)
 
     @strawberry.mutation(
         description="Needs an editor key; false when there was no such offer. The offer is"
@@ -177,10 +183,10 @@ class OfferMutation:
         await check_write(info, ApiKeyRole.EDITOR)
         code = parse_region(region)
         async with title_write(info.context.sessions, title_id) as (session, pk):
-            provider_row = await _provider(session, provider)
+            provider_id = await _provider_id(session, provider)
             identity = OfferIdentity(
                 title_id=pk,
-                provider_id=provider_row.id,
+                provider_id=provider_id,
                 region=code,
                 monetization=monetization,
                 season_id=await _season_id(session, pk, season),

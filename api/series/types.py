@@ -17,7 +17,8 @@ from api.people.sorters import BILLING_ORDER
 from api.people.types import AFTER, PAGE, ROLES, Credit, of_roles
 from api.planning.declare import NO_DEFAULT, column, entity, node_id, planned
 from api.planning.fields import Args, Keyset, Many, One, Paged, Value
-from api.planning.pages import Ordering, Row, SortKey
+from api.planning.pages import Row
+from api.series.sorters import EPISODES_BY_NUMBER
 from models import Episode as EpisodeRow
 from models import EpisodeCredit, ImageKind, Monetization
 from models import Season as SeasonRow
@@ -36,9 +37,6 @@ GUEST_CREDITS = (
     .join_from(EPISODE_CREDITS, EPISODES, EPISODES.c.id == EPISODE_CREDITS.c.episode_id)
     .subquery("guest_credits")
 )
-
-BY_NUMBER = (SortKey(lambda row: row.c.number), SortKey(lambda row: row.c.id))
-EPISODES_BY_NUMBER = Ordering("EPISODES", BY_NUMBER)
 
 
 def _title() -> type:

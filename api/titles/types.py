@@ -31,7 +31,8 @@ from api.planning.fields import Args, Keyset, Many, One, Paged, Scalars, Value
 from api.planning.pages import Row, SortKey, parse_str
 from api.reviews.sorters import NEWEST_FIRST
 from api.reviews.types import Review
-from api.series.types import BY_NUMBER, SEASONS, Episode, Season
+from api.series.sorters import BY_NUMBER, NEXT_TO_AIR
+from api.series.types import SEASONS, Episode, Season
 from api.titles.sorters import BY_NAME
 from api.tv.sorters import BY_START
 from api.tv.types import CHANNELS, Airing, Channel
@@ -301,11 +302,7 @@ class Title(Node):
             lambda title, episode, args: (
                 (episode.c.title_id == title.c.id) & (episode.c.air_date >= _today(args))
             ),
-            (
-                SortKey(lambda episode: episode.c.air_date),
-                SortKey(lambda episode: episode.c.number),
-                SortKey(lambda episode: episode.c.id),
-            ),
+            NEXT_TO_AIR,
         ),
         description="The first episode with an airDate of today (UTC) or later.",
     )

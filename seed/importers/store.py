@@ -2,36 +2,49 @@
 only what changed, and say which happened (so a second import changes nothing)."""
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Protocol
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models import Image, ImageKind, ImageRendition, Title
-from models.columns import utc_now
+from models.columns import id_column, utc_now
 from models.external_ids import EXTERNAL_ID_TABLES, ExternalSource, Owner, check_external_id
 from seed.importers.summary import ImportSummary, MalformedRow, Outcome
 
 OWNER_COLUMN = {Owner.TITLE: "title_id", Owner.EPISODE: "episode_id", Owner.PERSON: "person_id"}
 
 
+class Identified(Protocol):
+    """A table with an integer primary key `id` (None only before the insert)."""
+
+    id: int | None
+
+
 async def upsert(
-    session: AsyncSession, table: Any, key: Mapping[str, Any], values: Mapping[str, Any]
+    session: AsyncSession,
+    table: type[Identified],
+    key: Mapping[str, object],
+    values: Mapping[str, object],
 ) -> tuple[int, Outcome]:
     """The id of the row matching `key`, inserted with `values` or updated to them."""
     where = [getattr(table, column) == value for column, value in key.items()]
     query = select(table).where(*where).execution_options(populate_existing=True)
     found = (await session.execute(query)).scalars().first()
     if found is None:
-        row_id = await session.scalar(insert(table).values({**key, **values}).returning(table.id))
-        return int(row_id), "created"
+        inserted = insert(table).values({**key, **values}).returning(id_column(table.id))
+        return (await session.execute(inserted)).scalar_one(), "created"
+    assert found.id is not None
     changed = {column: value for column, value in values.items() if getattr(found, column) != value}
     if changed:
-        await session.execute(update(table).where(table.id == found.id).values(**changed))
-    return int(found.id), "updated" if changed else "unchanged"
+        await session.execute(update(table).where(col(table.id) == found.id).values(**changed))
+    return found.id, "updated" if changed else "unchanged"
 
 
-async def update_title(session: AsyncSession, title_id: int, values: Mapping[str, Any]) -> Outcome:
+async def update_title(
+    session: AsyncSession, title_id: int, values: Mapping[str, object]
+) -> Outcome:
     """Like `upsert`'s update, and a changed title gets a new version for editors."""
     found = await session.get_one(Title, title_id, populate_existing=True)
     changed = {column: value for column, value in values.items() if getattr(found, column) != value}
@@ -39,8 +52,8 @@ async def update_title(session: AsyncSession, title_id: int, values: Mapping[str
         return "unchanged"
     await session.execute(
         update(Title)
-        .where(Title.id == title_id)
-        .values(**changed, version=Title.version + 1, updated_at=utc_now())
+        .where(col(Title.id) == title_id)
+        .values(**changed, version=col(Title.version) + 1, updated_at=utc_now())
     )
     return "updated"
 
@@ -50,7 +63,9 @@ async def find_by_external_id(
 ) -> int | None:
     table = EXTERNAL_ID_TABLES[owner]
     column = getattr(table, OWNER_COLUMN[owner])
-    found = await session.scalar(select(column).where(table.source == source, table.value == value))
+    found = await session.scalar(
+        select(column).where(col(table.source) == source, col(table.value) == value)
+    )
     return None if found is None else int(found)
 
 
@@ -68,12 +83,14 @@ async def set_external_id(
     table = EXTERNAL_ID_TABLES[owner]
     column = OWNER_COLUMN[owner]
     had = await session.scalar(
-        select(table.value).where(getattr(table, column) == owner_id, table.source == source)
+        select(col(table.value)).where(
+            getattr(table, column) == owner_id, col(table.source) == source
+        )
     )
     if had is not None:
         await session.execute(
             update(table)
-            .where(getattr(table, column) == owner_id, table.source == source)
+            .where(getattr(table, column) == owner_id, col(table.source) == source)
             .values(value=value)
         )
         return "updated"
@@ -110,7 +127,9 @@ async def upsert_image(
         elif (found.height, found.path) != (r_height, rendition_path):
             await session.execute(
                 update(ImageRendition)
-                .where(ImageRendition.image_id == image_id, ImageRendition.width == r_width)
+                .where(
+                    col(ImageRendition.image_id) == image_id, col(ImageRendition.width) == r_width
+                )
                 .values(**values)
             )
             summary.count("updated")

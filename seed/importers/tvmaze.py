@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.exc import StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlmodel import col
 from tqdm import tqdm
 
 from models import (
@@ -45,6 +46,7 @@ from models import (
     local_date,
     valid_time_zone,
 )
+from models.columns import id_column
 from models.db import create_sessionmaker
 from models.slugs import slugify
 from seed.importers.store import (
@@ -142,7 +144,8 @@ async def import_files(
     async with create_sessionmaker(engine)() as session:
         async with session.begin():
             await ensure_reference_rows(session)
-            genre_ids = dict((await session.execute(select(Genre.slug, Genre.id))).all())
+            genres = select(col(Genre.slug), id_column(Genre.id))
+            genre_ids = dict((await session.execute(genres)).all())
         with tqdm(total=len(paths), unit="file", desc="tvmaze", disable=not progress) as bar:
             for path in paths:
                 async with session.begin():
@@ -276,7 +279,7 @@ async def _title(
 async def _free_slug(session: AsyncSession, name: str, year: int | None, tvmaze_id: int) -> str:
     base = slugify(name)[:100] or "show"
     candidate = f"{base}-{year}" if year else base
-    taken = await session.scalar(select(Title.id).where(Title.slug == candidate))
+    taken = await session.scalar(select(col(Title.id)).where(col(Title.slug) == candidate))
     return candidate if taken is None else f"{candidate}-tvmaze-{tvmaze_id}"
 
 
@@ -288,7 +291,9 @@ async def _genres(
     summary: ImportSummary,
 ) -> None:
     have = set(
-        await session.scalars(select(TitleGenre.genre_id).where(TitleGenre.title_id == title_id))
+        await session.scalars(
+            select(col(TitleGenre.genre_id)).where(col(TitleGenre.title_id) == title_id)
+        )
     )
     for name in names:
         genre_id = genre_ids.get(GENRES.get(name, slugify(name)))
@@ -318,14 +323,16 @@ async def _episode(
     tvmaze_id = episode.get("id")
     if not isinstance(tvmaze_id, int):
         raise MalformedRow("an episode needs an integer id")
-    season_number: Any = 0 if episode.get("number") is None else episode.get("season")
-    number: Any = special_numbers.get(tvmaze_id, episode.get("number"))
+    season_number: object = 0 if episode.get("number") is None else episode.get("season")
+    number: object = special_numbers.get(tvmaze_id, episode.get("number"))
     if not isinstance(season_number, int) or not isinstance(number, int) or number < 0:
         raise MalformedRow("an episode needs integer season and number")
     name = str(episode.get("name") or "").strip() or f"Episode {number}"
     air_date = _date(episode.get("airdate"))
     season_id = await session.scalar(
-        select(Season.id).where(Season.title_id == title_id, Season.number == season_number)
+        select(id_column(Season.id)).where(
+            col(Season.title_id) == title_id, col(Season.number) == season_number
+        )
     )
     if season_id is None:
         season_id, outcome = await upsert(
@@ -394,17 +401,17 @@ async def _airing(
         raise MalformedRow("an airing needs a runtime")
     ends_at = starts_at + timedelta(minutes=runtime)
     overlapping = await session.scalar(
-        select(Airing.id).where(
-            Airing.channel_id == channel_id,
-            Airing.starts_at < ends_at,
-            Airing.ends_at > starts_at,
-            Airing.starts_at != starts_at,
+        select(col(Airing.id)).where(
+            col(Airing.channel_id) == channel_id,
+            col(Airing.starts_at) < ends_at,
+            col(Airing.ends_at) > starts_at,
+            col(Airing.starts_at) != starts_at,
         )
     )
     if overlapping is not None:
         raise MalformedRow(f"its airing at {starts_at.isoformat()} overlaps another on the channel")
     number = episode.get("number")
-    zone = await session.scalar(select(Channel.time_zone).where(Channel.id == channel_id))
+    zone = await session.scalar(select(col(Channel.time_zone)).where(col(Channel.id) == channel_id))
     assert zone is not None
     _, outcome = await upsert(
         session,
@@ -444,7 +451,8 @@ async def _cast(
     )
     if person_id is None:
         slug = slugify(name)[:100] or "person"
-        if await session.scalar(select(Person.id).where(Person.slug == slug)) is not None:
+        taken = await session.scalar(select(col(Person.id)).where(col(Person.slug) == slug))
+        if taken is not None:
             slug = f"{slug}-tvmaze-{person['id']}"
         person_id, outcome = await upsert(session, Person, {"slug": slug}, values)
     else:
@@ -503,7 +511,7 @@ def _image_path(url: str) -> str:
     return f"tvmaze/{tail}"[:500]
 
 
-def _date(value: Any) -> date | None:
+def _date(value: object) -> date | None:
     if not value:
         return None
     try:
