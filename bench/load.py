@@ -111,7 +111,7 @@ class ScaleCatalogue:
 
 @dataclass(frozen=True)
 class Samples:
-    """What W4-W10's requests draw their variables from (bench/variants.py); the same
+    """What W4-W11's requests draw their variables from (bench/variants.py); the same
     for a given catalogue, so runs compare."""
 
     slugs: list[str]  # synthetic titles

@@ -41,6 +41,22 @@ LANGUAGE sql STABLE AS $$
   ORDER BY t.year DESC NULLS LAST, c.id
 $$;
 
+-- W11: a title's offers available now in any of `regions`, as Reelgraph's Title.offersIn
+-- lists them (no monetization filter: every offer not removed and inside its availability
+-- window); PostGraphile exposes it as Title.offersIn(regions:), one list by region that
+-- the client groups. Its conditions cannot say "region in a list" or "available now".
+CREATE OR REPLACE FUNCTION titles_offers_in(title titles, regions text[]) RETURNS SETOF offers
+LANGUAGE sql STABLE AS $$
+  SELECT o.*
+  FROM offers AS o
+  WHERE o.title_id = title.id
+    AND o.region = ANY (titles_offers_in.regions)
+    AND o.removed_at IS NULL
+    AND (o.available_from IS NULL OR o.available_from <= now())
+    AND (o.available_until IS NULL OR o.available_until > now())
+  ORDER BY o.region, o.id
+$$;
+
 -- The ordinary indexes for PostGraphile's own ORDER BYs (orderByNullsLast writes
 -- `DESC NULLS LAST`, which Reelgraph's expression indexes do not serve).
 CREATE INDEX IF NOT EXISTS postgraphile_titles_released_desc

@@ -143,7 +143,7 @@ def render(m: Measurements) -> str:
         f'W1 reads `{m.catalogue.slug}`; W3 searches "{SEARCH_TEXT}".'
         + _generation_note(" Loading PostgreSQL's", m.catalogue.generation, m.catalogue),
         f"- **Load**: wrk, {s.threads} thread(s), {s.connections} connections, keep-alive, "
-        "W1-W3 send one fixed POST body each; W4-W10 draw every request's body at random "
+        "W1-W3 send one fixed POST body each; W4-W11 draw every request's body at random "
         "(in wrk's Lua) from a list of variables values, each server's own (see "
         "*Workloads*); "
         f"{s.warmup} s warm-up then {s.duration} s measured, "
@@ -211,7 +211,9 @@ WORKLOAD_NOTES = [
     "their 20 newest credits (1,000 people; PostGraphile: `people_filmography()`). W9: a "
     "title teaser whose credits and reviews come under `@include(if: $full)`, `$full` "
     "true for half the list. W10 mobile cards: another selection on the newest titles, "
-    "page size 10 to 50. The response cache and the ceiling answer the same request "
+    "page size 10 to 50. W11: W1's page over W4's titles with where to watch asked "
+    "through `offersIn` for 5 regions (PostGraphile: `titles_offers_in()`, one list the "
+    "check groups by region). The response cache and the ceiling answer the same request "
     "again and again, so they are driven with W1-W3 only.",
 ]
 

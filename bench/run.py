@@ -49,7 +49,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default=int(os.environ.get("BENCH_TITLES", "20000")),
         help="synthetic titles to load (default: $BENCH_TITLES or 20000)",
     )
-    # 66 runs per repetition (10 workloads, 6 to 8 targets each): about 10 min at these
+    # 72 runs per repetition (11 workloads, 6 to 8 targets each): about 11 min at these
     parser.add_argument("--duration", type=int, default=6, help="measured seconds per run")
     parser.add_argument("--warmup", type=int, default=2, help="warm-up seconds before each run")
     parser.add_argument("--repeat", type=int, default=2, help="runs per target and workload")
@@ -248,7 +248,7 @@ def _scale(
 
 
 def _fixed_bodies(flavour: str, slug: str) -> dict[str, list[bytes]]:
-    """W1-W3's one request each; W4-W10's lists come from bench/variants.py."""
+    """W1-W3's one request each; W4-W11's lists come from bench/variants.py."""
     values = {"slug": {"slug": slug}, "text": {"text": SEARCH_TEXT}, None: {}}
     return {
         key: [workload.body(flavour, values[FIXED_VARIABLES[key]])]
@@ -258,8 +258,8 @@ def _fixed_bodies(flavour: str, slug: str) -> dict[str, list[bytes]]:
 
 
 def _add_variables(servers: dict[str, Server], bodies: Bodies, raw: Path) -> None:
-    """W4-W10's request bodies for every started server, from its own variables."""
-    print("== variables of W4-W10 (cursors and node ids: each server's own)")
+    """W4-W11's request bodies for every started server, from its own variables."""
+    print("== variables of W4-W11 (cursors and node ids: each server's own)")
     samples = load.samples()
     (raw / "samples.json").write_text(json.dumps(dataclasses.asdict(samples), indent=1))
     for name, server in servers.items():

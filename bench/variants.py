@@ -1,4 +1,4 @@
-"""Each target's own request variables for W4-W10, built before any load.
+"""Each target's own request variables for W4-W11, built before any load.
 
 Slugs, people and filters are the loader's samples (bench/load.py), the same for
 every target; node ids differ between Reelgraph, PostGraphile 4 and PostGraphile 5,
@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from bench.load import Samples
-from bench.workloads import POSTGRAPHILE, WORKLOADS, v5_document
+from bench.workloads import POSTGRAPHILE, REGIONS, WORKLOADS, v5_document
 
 Json = Any
 PAGES = range(2, 21)  # W5 asks for browse pages 2..20 of 50 titles
@@ -35,7 +35,7 @@ NODE_LOOKUP = {  # (title by slug, person by slug), each selecting the node id
 
 
 def build(flavour: str, graphql_url: str, samples: Samples) -> dict[str, list[Json]]:
-    """The variables lists of W4-W10 (by workload key) for one target."""
+    """The variables lists of W4-W11 (by workload key) for one target."""
     lists: dict[str, list[Json]] = {
         "slugs": [{"slug": slug} for slug in samples.slugs],
         "pages": _pages(flavour, graphql_url),
@@ -49,6 +49,7 @@ def build(flavour: str, graphql_url: str, samples: Samples) -> dict[str, list[Js
             {"slug": slug, "full": index % 2 == 0} for index, slug in enumerate(samples.slugs)
         ],
         "page_sizes": [{"first": size} for size in PAGE_SIZES],
+        "regional_slugs": [{"slug": slug, "regions": list(REGIONS)} for slug in samples.slugs],
     }
     return {w.key: lists[w.varies] for w in WORKLOADS if w.varies is not None}
 

@@ -1,7 +1,7 @@
 """Before any load: every target must answer each workload with the same data.
 
 The reference is Reelgraph's in-process answer on PostgreSQL (bench/probe.py), for
-each workload's checked requests (W1-W3's one request; W4-W10's first, middle and
+each workload's checked requests (W1-W3's one request; W4-W11's first, middle and
 last variables: bench/variants.py). Also records each target's response size and
 PostGraphile's queries per request (the most any checked request took).
 The scale run's target holds the bench catalogue and more: its W1 answer must be
@@ -83,7 +83,7 @@ def _check(
         actual, expected = len(actual), len(expected)
     label = f"{key} request {index}"
     check_equivalent(f"reelgraph (reference) {label}", expected, f"{name} {label}", actual)
-    if flavour in POSTGRAPHILE and key in ("w1", "w4"):
+    if flavour in POSTGRAPHILE and key in ("w1", "w4", "w11"):
         check_teasers(json.loads(reference), response)
 
 
@@ -93,6 +93,10 @@ def _check_size(key: str, expected: object) -> None:
         empty = [part for part in ("credits", "reviews", "offers", "genres") if not expected[part]]
         if empty:
             raise NotEquivalent(f"W1's title has no {', '.join(empty)}: pick another slug")
+    elif key == "w11":
+        assert isinstance(expected, dict)
+        if not any(offers for _region, _streamable, offers in expected["offersIn"]):
+            raise NotEquivalent("W11's title has no offers in any of its regions")
     elif expected is None:
         raise NotEquivalent(f"{key}'s reference answer is empty")
     elif key in MINIMUM and (not isinstance(expected, list) or len(expected) < MINIMUM[key]):

@@ -1,7 +1,7 @@
 """The workloads: their documents per server flavour, their variables, and
 equivalence checks.
 
-W1-W3 send one fixed request each; W4-W10 are shaped like real clients: every
+W1-W3 send one fixed request each; W4-W11 are shaped like real clients: every
 request draws its variables at random (in wrk's Lua, bench/post.lua) from a list
 built for each target (bench/variants.py). Each response is reduced to a
 canonical form holding the data both servers must agree on (ids, slugs, names,
@@ -24,6 +24,11 @@ from graphql.language import ArgumentNode, Visitor
 
 BENCH = Path(__file__).resolve().parent
 SEARCH_TEXT = "river"  # a noun of the synthetic title names: hundreds of matches
+# W11's regions: those of the synthetic catalogue's offers (seed/synthetic.py), each
+# title having offers in four of them, so every page has an empty region too.
+REGIONS = ("US", "GB", "CA", "DE", "FR")
+# What Reelgraph's RegionOffers.availableToStream counts (models.STREAMING_MONETIZATIONS).
+STREAMING = ("SUBSCRIPTION", "FREE", "ADS")
 
 Json = Any
 # Flavours that speak PostGraphile's schema (v5's differs in naming only: `v5_document`).
@@ -60,6 +65,12 @@ WORKLOADS = (
     Workload("w8", "W8 person page", "w8_person.graphql", "people"),
     Workload("w9", "W9 @include", "w9_include.graphql", "teasers"),
     Workload("w10", "W10 mobile cards", "w10_mobile.graphql", "page_sizes"),
+    Workload(
+        "w11",
+        "W11 title pages with offers in 5 regions",
+        "w11_title_page_regions.graphql",
+        "regional_slugs",
+    ),
 )
 # The one fixed request of each of W1-W3.
 FIXED_VARIABLES = {"w1": "slug", "w2": None, "w3": "text"}
@@ -171,6 +182,8 @@ def _rg_offers(offers: list[Json], full: bool) -> list[tuple[Any, ...]]:
         if full:
             provider = offer["provider"]
             row += [_pk(provider["id"]), provider["slug"], offer["quality"], offer["url"]]
+        if "links" in offer:
+            row.append(sorted((link["platform"], link["url"]) for link in offer["links"]))
         rows.append(tuple(row))
     return sorted(rows, key=repr)
 
@@ -182,6 +195,9 @@ def _pg_offers(offers: Json, full: bool) -> list[tuple[Any, ...]]:
         row = [provider["name"], offer["monetization"], _money(offer["price"]), offer["currency"]]
         if full:
             row += [provider["id"], provider["slug"], offer["quality"], offer["url"]]
+        if "offerLinksByOfferId" in offer:
+            links = offer["offerLinksByOfferId"]["nodes"]
+            row.append(sorted((link["platform"], link["url"]) for link in links))
         rows.append(tuple(row))
     return sorted(rows, key=repr)
 
@@ -205,8 +221,8 @@ def _pg_genres(links: Json) -> list[str]:
     return sorted(link["genreByGenreId"]["name"] for link in links["nodes"])
 
 
-def _rg_w1(data: Json) -> Json:
-    title = data["title"]
+def _rg_page(title: Json) -> Json:
+    """A title page (W1, W11) but its offers."""
     reviews = title["reviews"]
     return {
         "id": _pk(title["id"]),
@@ -224,12 +240,15 @@ def _rg_w1(data: Json) -> Json:
             (_pk(r["id"]), r["reviewer"], r["publication"], r["rating"], r["publishedAt"])
             for r in _edges(reviews)
         ],
-        "offers": _rg_offers(title["offers"], full=True),
     }
 
 
-def _pg_w1(data: Json) -> Json:
-    title = data["titleBySlug"]
+def _rg_w1(data: Json) -> Json:
+    title = data["title"]
+    return _rg_page(title) | {"offers": _rg_offers(title["offers"], full=True)}
+
+
+def _pg_page(title: Json) -> Json:
     reviews = title["reviewsByTitleId"]
     return {
         "id": title["id"],
@@ -256,8 +275,34 @@ def _pg_w1(data: Json) -> Json:
             (r["id"], r["reviewer"], r["publication"], r["rating"], r["publishedAt"])
             for r in reviews["nodes"]
         ],
-        "offers": _pg_offers(title["offersByTitleId"], full=True),
     }
+
+
+def _pg_w1(data: Json) -> Json:
+    title = data["titleBySlug"]
+    return _pg_page(title) | {"offers": _pg_offers(title["offersByTitleId"], full=True)}
+
+
+def _rg_w11(data: Json) -> Json:
+    title = data["title"]
+    entries = [
+        (entry["region"], entry["availableToStream"], _rg_offers(entry["offers"], full=True))
+        for entry in title["offersIn"]
+    ]
+    return _rg_page(title) | {"offersIn": entries}
+
+
+def _pg_w11(data: Json) -> Json:
+    """PostGraphile answers one list of the regions' offers: grouped here into Reelgraph's
+    entries, one per region asked for, by region code."""
+    title = data["titleBySlug"]
+    offers = title["offersIn"]["nodes"]
+    entries = []
+    for region in sorted({*REGIONS, *(offer["region"] for offer in offers)}):
+        here = [offer for offer in offers if offer["region"] == region]
+        streamable = any(offer["monetization"] in STREAMING for offer in here)
+        entries.append((region, streamable, _pg_offers({"nodes": here}, full=True)))
+    return _pg_page(title) | {"offersIn": entries}
 
 
 def _rg_w2(data: Json) -> Json:
@@ -451,6 +496,7 @@ _REELGRAPH = {
     "w8": _rg_w8,
     "w9": _rg_w9,
     "w10": _rg_w10,
+    "w11": _rg_w11,
 }
 _POSTGRAPHILE = {
     "w1": _pg_w1,
@@ -463,4 +509,5 @@ _POSTGRAPHILE = {
     "w8": _pg_w8,
     "w9": _pg_w9,
     "w10": _pg_w10,
+    "w11": _pg_w11,
 }

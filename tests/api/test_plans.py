@@ -18,6 +18,7 @@ import pytest
 
 from api.core.ids import encode_id
 from seed.load import utc_today
+from tests.conftest import StatementCounter
 
 # Responses carry their request id: the same one on both sides, so bytes compare.
 SAME_ID = {"X-Request-ID": "compared"}
@@ -421,3 +422,31 @@ async def test_availability_change_pages_after_a_cursor_are_planned_the_same(
         page = expected.json()["data"]["availabilityChanges"]
         assert page["edges"]
         after = page["pageInfo"]["endCursor"]
+
+
+async def test_the_bench_title_page_with_offers_in_five_regions_is_one_statement(
+    client: httpx.AsyncClient,
+    reference_client: httpx.AsyncClient,
+    count_statements: StatementCounter,
+) -> None:
+    """The bench's W11: W1's page, where to watch asked through `offersIn` for five
+    regions (the synthetic catalogue's), one of them without offers here."""
+    regions = ["US", "GB", "CA", "DE", "FR"]
+    variables = {"slug": "the-wizard-of-oz-1939", "regions": regions}
+    payload = {"query": (WORKLOADS / "w11_title_page_regions.graphql").read_text()}
+    payload["variables"] = variables
+    expected = await reference_client.post("/graphql", json=payload, headers=SAME_ID)
+    await client.post("/graphql", json=payload)  # the document's plan is learned
+    count_statements.statements.clear()
+    planned = await client.post("/graphql", json=payload, headers=SAME_ID)
+    assert len(count_statements) == 1, count_statements.statements
+    assert planned.content == expected.content
+    entries = expected.json()["data"]["title"]["offersIn"]
+    assert [(entry["region"], bool(entry["offers"])) for entry in entries] == [
+        ("CA", True),
+        ("DE", True),
+        ("FR", True),
+        ("GB", False),
+        ("US", True),
+    ]
+    assert any(len(offer["links"]) > 1 for entry in entries for offer in entry["offers"])
