@@ -50,10 +50,10 @@ from graphql.execution.values import VariableValues, get_argument_values
 from graphql.language import Visitor
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, literal_column, null, select
 from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
-from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 
 from api.core.response_cache import LISTS
+from api.planning.arguments import Converter, argument_converter
 from api.planning.fields import (
     PLAN,
     Many,
@@ -97,19 +97,15 @@ class Site:
     field: GraphQLField
     strawberry: StrawberryField
     node: FieldNode
+    convert: Converter  # its arguments from graphql-core's values to its resolver's
 
 
 class Bound:
     """One request's values: variables, each field's arguments, the clock."""
 
     def __init__(
-        self,
-        schema: Any,
-        variables: VariableValues,
-        now: datetime,
-        tags: set[str] | None = None,
+        self, variables: VariableValues, now: datetime, tags: set[str] | None = None
     ) -> None:
-        self.schema = schema
         self.variables = variables
         self.now = now
         self.tags = tags  # the response cache's tags of the rows shown, when it records
@@ -121,13 +117,7 @@ class Bound:
         cached = self._arguments.get(id(site))
         if cached is not None:
             return cached[1]
-        raw = get_argument_values(site.field, site.node, self.variables)
-        found: dict[str, Any] = convert_arguments(
-            raw,
-            site.strawberry.arguments,
-            self.schema.schema_converter.scalar_registry,
-            self.schema.config,
-        )
+        found = site.convert(get_argument_values(site.field, site.node, self.variables))
         self._arguments[id(site)] = (site, found)
         return found
 
@@ -404,7 +394,12 @@ class Planner:
         strawberry_field = (definition.extensions or {}).get("strawberry-definition")
         if not isinstance(strawberry_field, StrawberryField):
             raise NotPlannable(f"{parent.name}.{node.name.value}")
-        return Site(definition, strawberry_field, node)
+        converter = argument_converter(
+            strawberry_field.arguments,
+            self.schema.schema_converter.scalar_registry,
+            self.schema.config,
+        )
+        return Site(definition, strawberry_field, node, converter)
 
     def _field(
         self, parent: GraphQLObjectType, row: Row | None, details: list[FieldDetails]

@@ -123,7 +123,7 @@ class QueryPlans:
         )
         if isinstance(coerced, list):
             return None
-        bound = Bound(self.schema, coerced, utc_now(), tags)
+        bound = Bound(coerced, utc_now(), tags)
         measure = entry.measure or (
             Walker(self.schema._schema, entry.document, entry.operation, variables).measure()
         )
