@@ -103,6 +103,22 @@ async def test_every_operation_shares_one_load_of_a_change(
     assert sum(CHANGE_ROW_READ in statement for statement in reads(count_statements)) == 1
 
 
+async def test_an_operation_outlives_the_connection_that_first_subscribed_to_it(
+    serve_live: ServeLive, sessions: Sessions, title: Title
+) -> None:
+    async with serve_live() as server, graphql_ws(server.url) as staying:
+        async with graphql_ws(server.url) as leaving:
+            await leaving.watch("1", [global_id(title)], ["US"])
+            await server.until_watching(1)
+            await staying.watch("1", [global_id(title)], ["US"])
+            await server.until_watching(2)
+        await server.until_watching(1)
+        change_id = await insert_change(sessions, title.id, "US")
+        message = await staying.receive()
+        assert message["payload"]["data"]["availabilityChanged"]["id"] == change_id
+        assert server.feed.channels.open == 1
+
+
 @contextlib.contextmanager
 def gated_load(monkeypatch: pytest.MonkeyPatch) -> Any:
     """Loads of changes wait until the test opens the gate; `loading` is set once one waits."""
