@@ -1,9 +1,10 @@
-"""The process's hub of live subscriptions: changes in, matching watches out.
+"""The process's hub of live changes: changes in, matching watches out.
 
 A change source (api/live/postgres.py, api/live/sqlite.py) publishes each row
 inserted into `availability_changes` once; the hub hands it to every watch whose
-titles and regions it matches, through the watch's own bounded queue, so a slow
-client never holds up the others.
+titles and regions it matches, through the watch's own bounded queue. A watch is
+a channel's (api/live/channels.py): one per distinct subscription operation, however
+many subscriptions share it.
 """
 
 import asyncio
@@ -29,17 +30,13 @@ class Change:
     region: str
 
 
-class ServiceFull(ApiError):
-    code = ErrorCode.SERVICE_UNAVAILABLE
-
-
 class FellBehind(ApiError):
     code = ErrorCode.SERVICE_UNAVAILABLE
 
 
 @dataclass(eq=False)
 class Watch:
-    """One live subscription's filter and the changes waiting for it."""
+    """A filter of titles and regions and the changes waiting for its reader."""
 
     title_ids: frozenset[int]
     regions: frozenset[str]
@@ -47,12 +44,14 @@ class Watch:
         default_factory=lambda: asyncio.Queue(MAX_PENDING)
     )
     overflowed: bool = False
+    offered: int = 0  # changes queued so far: the reader's n-th change is the n-th offered
 
     def offer(self, change: Change) -> None:
         if self.overflowed:
             return
         try:
             self.pending.put_nowait(change)
+            self.offered += 1
         except asyncio.QueueFull:
             self.overflowed = True
             self.pending = asyncio.Queue(1)
@@ -68,8 +67,7 @@ class Watch:
 
 
 class ChangeHub:
-    def __init__(self, max_watches: int) -> None:
-        self.max_watches = max_watches
+    def __init__(self) -> None:
         self.watches = 0
         self.published = 0
         self._by_title: dict[int, set[Watch]] = {}
@@ -78,11 +76,6 @@ class ChangeHub:
         self.floor = 0  # the highest id when the source started
 
     def add(self, title_ids: Iterable[int], regions: Iterable[str]) -> Watch:
-        if self.watches >= self.max_watches:
-            raise ServiceFull(
-                f"This server holds its maximum of {self.max_watches:,} live subscriptions;"
-                " try again shortly."
-            )
         watch = Watch(frozenset(title_ids), frozenset(regions))
         for title_id in watch.title_ids:
             self._by_title.setdefault(title_id, set()).add(watch)

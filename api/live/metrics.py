@@ -15,7 +15,9 @@ class LiveCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         hub = self.feed.hub
         yield GaugeMetricFamily(
-            "reelgraph_live_subscriptions", "Live subscriptions open in this process", hub.watches
+            "reelgraph_live_subscriptions",
+            "Live subscriptions open in this process",
+            self.feed.subscriptions,
         )
         yield GaugeMetricFamily(
             "reelgraph_live_source_connected",

@@ -1,25 +1,31 @@
 """The generic part of a live-changes subscription resolver.
 
 `watch_changes` checks the arguments, starts watching (so errors are answered
-before the subscription starts, as `error` messages), and returns the stream of
-matching changes, each turned into its GraphQL value by `load`. A subscription
-field is then one line:
+before the subscription starts, as `error` messages), and returns the subscription's
+stream (api/live/channels.py): each matching change, turned into its GraphQL value
+by `load` once per process. A subscription field is then one line:
 
     return await watch_changes(info, title_ids, regions, load)
 """
 
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Generic, TypeVar
+import dataclasses
+from collections.abc import AsyncIterator, Sequence
+from typing import TypeVar
 
-from api.core.context import Info
+from api.core.context import Context, Info
 from api.core.errors import BadUserInput
 from api.core.ids import decode_id
-from api.live.changes import Change, Watch
-from api.live.feed import ChangeFeed, LiveUnavailable
+from api.live.changes import Change
+from api.live.channels import running, subscribing
+from api.live.feed import LiveUnavailable
+from api.live.loads import Load
 from api.offers.filters import parse_region
+from api.planning.reference import Batches
+from models.columns import utc_now
 
 MAX_TITLE_IDS = 100
 MAX_REGIONS = 30
+OVER_WEBSOCKET = "Subscriptions are served over WebSocket (graphql-transport-ws)."
 
 T = TypeVar("T")
 
@@ -42,47 +48,30 @@ def parse_regions(regions: Sequence[str]) -> frozenset[str]:
     return frozenset(parse_region(region, "regions") for region in regions)
 
 
-class LiveChanges(Generic[T]):
-    """The changes one subscription receives, until it is closed (the client
-    completes or disconnects: strawberry closes it either way)."""
-
-    def __init__(
-        self, feed: ChangeFeed, watch: Watch, load: Callable[[Change], Awaitable[T | None]]
-    ):
-        self.feed = feed
-        self.watch = watch
-        self.load = load
-        self.closed = False
-
-    def __aiter__(self) -> "LiveChanges[T]":
-        return self
-
-    async def __anext__(self) -> T:
-        while not self.closed:
-            try:
-                change = await self.watch.next()
-            except BaseException:
-                await self.aclose()
-                raise
-            value = await self.load(change)
-            if value is not None:  # None: the change is gone (withdrawn) by now
-                return value
-        raise StopAsyncIteration
-
-    async def aclose(self) -> None:
-        if not self.closed:
-            self.closed = True
-            self.feed.unwatch(self.watch)
-
-
 async def watch_changes(
-    info: Info,
-    title_ids: Sequence[str],
-    regions: Sequence[str],
-    load: Callable[[Change], Awaitable[T | None]],
-) -> LiveChanges[T]:
+    info: Info, title_ids: Sequence[str], regions: Sequence[str], load: Load[Context, T]
+) -> AsyncIterator[T]:
     titles, wanted = parse_title_ids(title_ids), parse_regions(regions)
     feed = info.context.live
     if feed is None:
-        raise LiveUnavailable("Subscriptions are served over WebSocket (graphql-transport-ws).")
-    return LiveChanges(feed, await feed.watch(titles, wanted), load)
+        raise LiveUnavailable(OVER_WEBSOCKET)
+    channel = running.get()
+    if channel is not None:  # the channel's own run of the operation: the changes
+        context = info.context
+
+        async def value(change: Change) -> T | None:
+            # Each change is read afresh: a clock and batches (whose loaders keep what
+            # they load) of its own.
+            context.now, context.batches = utc_now(), Batches()
+            return await feed.loads.get(load, context, change)
+
+        return channel.events(value)
+    subscriber = subscribing.get()
+    if subscriber is None:
+        raise LiveUnavailable(OVER_WEBSOCKET)
+    return await feed.subscribe(
+        subscriber,
+        titles,
+        wanted,
+        lambda: dataclasses.replace(info.context, request=None, batches=Batches(), now=utc_now()),
+    )

@@ -8,14 +8,21 @@ the rate limiter, the response cache and the request timeout apply), caps the
 subscriptions of one connection, gives every error a contract code, and pings
 idle clients so that proxies keep the connection open and clients can tell a
 dead server from a quiet one.
+
+Each operation it runs knows its subscriber (api/live/channels.py: the resolver
+joins the subscriber to the channel of its operation, whose payloads its task then
+sends as they are). Messages are text frames, as the protocol's clients expect.
 """
 
 import asyncio
 import contextlib
 from collections.abc import AsyncGenerator
-from typing import Any
+from typing import Any, cast
 
+import orjson
 from graphql import GraphQLError, OperationType, get_operation_ast
+from starlette.websockets import WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema.schema import StreamResult
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
@@ -24,6 +31,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ConnectionInitMessage,
+    Message,
     SubscribeMessage,
 )
 from strawberry.types import ExecutionResult
@@ -31,6 +39,7 @@ from strawberry.types import ExecutionResult
 from api.core.context import Context
 from api.core.errors import ApiError, BadUserInput, classify
 from api.core.limits import parse_limited
+from api.live import channels
 
 
 class LiveTransport(BaseGraphQLTransportWSHandler[Context, None]):
@@ -92,6 +101,30 @@ class LiveTransport(BaseGraphQLTransportWSHandler[Context, None]):
                 " or open another connection."
             )
         return query
+
+    async def run_operation(self, operation: Operation[Context, None]) -> None:
+        # The operation's own task: the resolver it calls sees its subscriber.
+        subscriber = channels.Subscriber(
+            operation.id,
+            channels.Operation(operation.query, operation.variables, operation.operation_name),
+            self.schema,
+            self.send_encoded,
+        )
+        channels.subscribing.set(subscriber)
+        try:
+            await super().run_operation(operation)
+        finally:
+            subscriber.leave()
+
+    async def send_message(self, message: Message) -> None:
+        await self.send_encoded(orjson.dumps(message))
+
+    async def send_encoded(self, message: bytes) -> None:
+        websocket = cast(ASGIWebSocketAdapter, self.websocket).ws
+        try:
+            await websocket.send_text(message.decode())
+        except WebSocketDisconnect as error:
+            raise WebSocketDisconnected from error
 
     async def _refuse(self, operation_id: str, error: GraphQLError) -> None:
         await self.send_message({"id": operation_id, "type": "error", "payload": [error.formatted]})

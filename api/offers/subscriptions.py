@@ -1,11 +1,10 @@
 """`availabilityChanged`: each change of the availability log, live (see api/live/)."""
 
-import functools
 from collections.abc import AsyncIterator
 
 import strawberry
 
-from api.core.context import Info
+from api.core.context import Context, Info
 from api.live.changes import Change
 from api.live.subscription import watch_changes
 from api.offers.types import AvailabilityChange
@@ -13,9 +12,9 @@ from api.planning.declare import loaded
 from models import AvailabilityChange as ChangeRow
 
 
-async def _load(info: Info, change: Change) -> AvailabilityChange | None:
+async def _load(context: Context, change: Change) -> AvailabilityChange | None:
     """The change as the log holds it now (None: a change set ahead was withdrawn)."""
-    async with info.context.reads() as session:
+    async with context.reads() as session:
         row = await session.get(ChangeRow, change.id)
     return None if row is None else loaded(AvailabilityChange, row)
 
@@ -29,4 +28,4 @@ class AvailabilitySubscription:
     async def availability_changed(
         self, info: Info, title_ids: list[strawberry.ID], regions: list[str]
     ) -> AsyncIterator[AvailabilityChange]:
-        return await watch_changes(info, title_ids, regions, functools.partial(_load, info))
+        return await watch_changes(info, title_ids, regions, _load)

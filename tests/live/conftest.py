@@ -45,7 +45,7 @@ class LiveServer:
         return feed
 
     async def until_watching(self, count: int) -> None:
-        await until(lambda: self.feed.hub.watches == count)
+        await until(lambda: self.feed.subscriptions == count)
 
 
 @contextlib.asynccontextmanager

@@ -19,20 +19,20 @@ def closed_port() -> int:
 
 
 async def test_subscribing_while_the_database_is_unreachable_is_service_unavailable() -> None:
-    hub = ChangeHub(max_watches=10)
+    hub = ChangeHub()
     source = PostgresChanges(
         f"postgresql://postgres@127.0.0.1:{closed_port()}/test",
         hub,
         connect_timeout=0.2,
         check_interval=1.0,
     )
-    feed = ChangeFeed(hub, source, start_timeout=0.5)
+    feed = ChangeFeed(hub, source, start_timeout=0.5, max_subscriptions=10)
     started = time.monotonic()
     try:
         with pytest.raises(LiveUnavailable, match="the database cannot be reached"):
-            await feed.watch([1], ["US"])
+            await feed.start()
         assert time.monotonic() - started < 2
-        assert hub.watches == 0 and feed.running  # it keeps trying for the next one
+        assert feed.subscriptions == 0 and feed.running  # it keeps trying for the next one
     finally:
         await feed.aclose()
     assert not feed.running

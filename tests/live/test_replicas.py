@@ -164,14 +164,14 @@ async def proxied_feed(database_url: str) -> AsyncIterator[tuple[ChangeFeed, Dat
     server = make_url(database_url)
     async with DatabaseProxy(server.host or "127.0.0.1", server.port or 5432) as proxy:
         proxied = server.set(host=proxy.host, port=proxy.port)
-        hub = ChangeHub(max_watches=10)
+        hub = ChangeHub()
         source = PostgresChanges(
             asyncpg_dsn(proxied.render_as_string(hide_password=False)),
             hub,
             connect_timeout=1.0,
             check_interval=0.3,
         )
-        feed = ChangeFeed(hub, source, start_timeout=5)
+        feed = ChangeFeed(hub, source, start_timeout=5, max_subscriptions=10)
         try:
             yield feed, proxy
         finally:
@@ -195,7 +195,8 @@ async def test_changes_made_while_the_listener_is_cut_off_arrive_once_it_is_back
     if engine.dialect.name != "postgresql":
         pytest.skip(NEEDS_POSTGRES)
     async with proxied_feed(database_url) as (feed, proxy):
-        watch = await feed.watch([title.id], ["US"])
+        await feed.start()
+        watch = feed.hub.add([title.id], ["US"])  # as a channel's
         await proxy.cut(mode, freeze_live=freeze_live)  # type: ignore[arg-type]
         await until(lambda: not feed.source.connected)
         missed = await insert_change(sessions, title.id, "US")
@@ -209,4 +210,4 @@ async def test_changes_made_while_the_listener_is_cut_off_arrive_once_it_is_back
         async with asyncio.timeout(DELIVERY_SECONDS):
             assert encode_id("AvailabilityChange", (await watch.next()).id) == after
         assert watch.pending.empty()  # each once
-        feed.unwatch(watch)
+        feed.hub.remove(watch)

@@ -155,7 +155,7 @@ async def test_arguments_over_the_limits_are_bad_user_input(
     async with serve_live() as server, graphql_ws(server.url) as client:
         await client.watch("1", title_ids, regions)
         code, text = refusal(await client.receive(), "1")
-        assert server.feed.hub.watches == 0
+        assert server.feed.subscriptions == 0
     assert code == "BAD_USER_INPUT" and message in text
 
 
@@ -245,7 +245,7 @@ async def test_document_limits_apply_to_subscriptions(serve_live: ServeLive, tit
             "limit": "aliases",
         }
         assert (await client.receive())["type"] == "complete"
-        assert server.feed.hub.watches == 0
+        assert server.feed.subscriptions == 0
         long = SUBSCRIPTION.replace("region }", "region " + "id " * 100 + "}")
         await client.subscribe("tokens", long, variables)
         code, text = refusal(await client.receive(), "tokens")
@@ -324,7 +324,7 @@ async def test_a_subscription_sent_over_http_is_refused(serve_live: ServeLive) -
             "extensions": {"code": "BAD_USER_INPUT"},
         }
     ]
-    assert server.feed.hub.watches == 0
+    assert server.feed.subscriptions == 0
 
 
 async def test_disconnecting_ends_every_subscription_and_its_tasks(
