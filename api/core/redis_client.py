@@ -18,11 +18,10 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
+if TYPE_CHECKING:  # redis-py and what it imports are 20 MiB a process: loaded when used
+    from redis.asyncio import Redis
 
 logger = logging.getLogger("reelgraph.redis")
 
@@ -30,11 +29,15 @@ REDIS_TIMEOUT_SECONDS = 0.25
 PROBE_SECONDS = 1.0
 
 T = TypeVar("T")
-RecoveryStep = Callable[[Redis], Awaitable[None]]
+RecoveryStep = Callable[["Redis"], Awaitable[None]]
 
 
-def fail_fast_redis(url: str) -> Redis:
+def fail_fast_redis(url: str) -> "Redis":
     """No retries and short timeouts: a slow Redis must cost a request little."""
+    from redis.asyncio import Redis
+    from redis.asyncio.retry import Retry
+    from redis.backoff import NoBackoff
+
     return Redis.from_url(
         url,
         socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
@@ -59,7 +62,7 @@ class SharedRedis:
         """Run `step` before Redis is used again after it failed (and at start-up)."""
         self._recovery_steps.append(step)
 
-    async def call(self, command: Callable[[Redis], Awaitable[T]], fallback: T) -> T:
+    async def call(self, command: Callable[["Redis"], Awaitable[T]], fallback: T) -> T:
         """`command`'s answer, or `fallback` while Redis is unreachable."""
         if self._down_since is not None:
             return fallback

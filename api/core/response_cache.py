@@ -25,12 +25,14 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
-from redis.asyncio import Redis
 
 from api.core.redis_client import SharedRedis
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 logger = logging.getLogger("reelgraph.cache")
 
@@ -177,7 +179,7 @@ class RedisResponseCache:
         redis.on_recovery(self._new_generation)
 
     async def epoch(self) -> int:
-        async def read(redis: Redis) -> int:
+        async def read(redis: "Redis") -> int:
             return int(await redis.get(self._epoch_key) or 0)
 
         return await self._redis.call(read, -1)  # -1: never stored, so nothing is put
@@ -208,7 +210,7 @@ class RedisResponseCache:
     async def invalidate(self, tags: Iterable[str]) -> None:
         tag_keys = [self.prefix + "tag:" + tag for tag in tags]
 
-        async def drop(redis: Redis) -> bool:
+        async def drop(redis: "Redis") -> bool:
             async with redis.pipeline(transaction=False) as pipe:
                 pipe.incr(self._epoch_key)
                 for tag_key in tag_keys:
@@ -226,7 +228,7 @@ class RedisResponseCache:
     async def close(self) -> None:
         pass  # the shared client is closed by its owner
 
-    async def _new_generation(self, redis: Redis) -> None:
+    async def _new_generation(self, redis: "Redis") -> None:
         """Recovery step: no entry stored so far can be served, and no read that began
         before is stored. Repeated if an invalidation is lost meanwhile (the breaker
         closes right after this returns)."""

@@ -600,14 +600,19 @@ class Planner:
                         value, shape = self._entity_object(cls, entity, rows, edge_part)
                         nodes[key, edge_key] = (len(element), shape)
                         element.append(value)
-        counted = any(part[0].node.name.value == "totalCount" for part in grouped.values())
+        selected = {part[0].node.name.value for part in grouped.values()}
+        # `{ totalCount }` alone reads no page: its slot is an empty list.
+        paged = bool(selected & {"edges", "pageInfo"})
         slots: list[ColumnElement[Any]] = [
             self.json.nested(
                 select(self.json.aggregate(self.json.array(element), _sorted(rows, keys)))
                 .select_from(rows)
                 .scalar_subquery()
             )
+            if paged
+            else self.json.array([])
         ]
+        counted = "totalCount" in selected
         if counted:
             counting = self.alias(definition.rows_of(entity))
             where = (definition.counted or definition.where)(parent, counting, args)

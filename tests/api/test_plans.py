@@ -450,3 +450,21 @@ async def test_the_bench_title_page_with_offers_in_five_regions_is_one_statement
         ("US", True),
     ]
     assert any(len(offer["links"]) > 1 for entry in entries for offer in entry["offers"])
+
+
+async def test_a_total_count_alone_reads_no_page(
+    client: httpx.AsyncClient,
+    reference_client: httpx.AsyncClient,
+    count_statements: StatementCounter,
+) -> None:
+    query = """{ title(slug: "refusenik-2007") {
+      reviews(first: 1) { totalCount } credits(first: 2) { __typename totalCount } } }"""
+    payload = {"query": query}
+    expected = await reference_client.post("/graphql", json=payload, headers=SAME_ID)
+    await client.post("/graphql", json=payload)  # the document's plan is learned
+    count_statements.statements.clear()
+    planned = await client.post("/graphql", json=payload, headers=SAME_ID)
+    assert planned.content == expected.content
+    assert expected.json()["data"]["title"]["reviews"]["totalCount"] > 0
+    [statement] = count_statements.statements
+    assert "_page" not in statement and "count(" in statement
