@@ -9,24 +9,14 @@ from sqlalchemy import select, true
 from api.core.connection import Connection
 from api.core.errors import BadUserInput
 from api.offers.filters import parse_region
+from api.offers.sorters import BY_TIME, PROVIDERS_BY_NAME
 from api.offers.types import OFFERS, PROVIDERS, AvailabilityChange, Provider
 from api.people.types import AFTER
 from api.planning.declare import NO_DEFAULT, planned
 from api.planning.fields import Args, Keyset, Many, Paged
-from api.planning.pages import Ordering, Row, SortKey
-from api.tv.sorters import parse_datetime
+from api.planning.pages import Row
 from models import AvailabilityChangeKind
 from models.columns import UTCDateTime
-
-# By when each change takes effect, then title, then the order they were recorded in.
-BY_TIME = Ordering(
-    "AVAILABILITY_CHANGES",
-    (
-        SortKey(lambda change: change.c.at, parse=parse_datetime),
-        SortKey(lambda change: change.c.title_id),
-        SortKey(lambda change: change.c.id),
-    ),
-)
 
 
 def _offered_in(_parent: Row | None, provider: Row, args: Args) -> Any:
@@ -42,7 +32,7 @@ class ProviderQuery:
         Many(
             lambda _: Provider,
             _offered_in,
-            (SortKey(lambda row: row.c.name), SortKey(lambda row: row.c.id)),
+            PROVIDERS_BY_NAME,
         ),
         {"region": (str | None, NO_DEFAULT)},
         description="All providers, or those with offers in `region`.",

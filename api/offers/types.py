@@ -13,9 +13,10 @@ from api.core.node import Node
 from api.core.response_cache import TITLE
 from api.images.types import Image, image_of
 from api.offers.filters import available_now, streamable_in
+from api.offers.sorters import AS_LISTED, LINK_ORDER, NEWEST_PRICE_FIRST, OFFER_ORDER
 from api.planning.declare import column, entity, loaded, node_id, planned
 from api.planning.fields import Args, Many, One, Scalars, Value
-from api.planning.pages import Row, SortKey, validate_first
+from api.planning.pages import Row, validate_first
 from models import AvailabilityChange as AvailabilityChangeRow
 from models import (
     AvailabilityChangeKind,
@@ -54,19 +55,6 @@ REGIONS = Region.__table__  # type: ignore[attr-defined]
 SEASONS = Season.__table__  # type: ignore[attr-defined]
 TITLES = TitleRow.__table__  # type: ignore[attr-defined]
 
-# Display order on a title page: streaming first, then rent, then buy.
-_MONETIZATION_RANK = {member.value: rank for rank, member in enumerate(Monetization)}
-OFFER_ORDER = (
-    SortKey(lambda offer: case(_MONETIZATION_RANK, value=offer.c.monetization)),
-    SortKey(
-        lambda offer: (
-            select(PROVIDERS.c.name).where(PROVIDERS.c.id == offer.c.provider_id).scalar_subquery()
-        )
-    ),
-    SortKey(lambda offer: offer.c.price),
-    SortKey(lambda offer: offer.c.id),
-)
-_PLATFORM_RANK = {member.value: rank for rank, member in enumerate(Platform)}
 _MONETIZATION_BIT = {member.value: 1 << rank for rank, member in enumerate(Monetization)}
 ALL_MONETIZATIONS = (1 << len(Monetization)) - 1
 
@@ -152,7 +140,7 @@ def _languages(use: LanguageUse) -> Scalars:
         OFFER_LANGUAGES,
         lambda language: language.c.language,
         lambda offer, language, _: (language.c.offer_id == offer.c.id) & (language.c.use == use),
-        (SortKey(lambda language: language.c.position),),
+        AS_LISTED,
     )
 
 
@@ -205,10 +193,7 @@ class Offer:
         Many(
             lambda _: DeepLink,
             lambda offer, link, _: link.c.offer_id == offer.c.id,
-            (
-                SortKey(lambda link: case(_PLATFORM_RANK, value=link.c.platform)),
-                SortKey(lambda link: link.c.id),
-            ),
+            LINK_ORDER,
         ),
         description="A link per platform; always the WEB one, which is `url`.",
     )
@@ -233,10 +218,7 @@ class Offer:
         Many(
             lambda _: PricePoint,
             lambda offer, point, _: point.c.offer_id == offer.c.id,
-            (
-                SortKey(lambda point: point.c.since, descending=True),
-                SortKey(lambda point: point.c.id, descending=True),
-            ),
+            NEWEST_PRICE_FIRST,
             limit=_history_limit,
         ),
         {"first": (int | None, 20)},
@@ -253,10 +235,11 @@ class Offer:
 # entry's offers know the monetizations asked for. Region ids are 1..249 (< 256).
 _MASKS = select((REGIONS.c.id - 1).label("mask")).where(REGIONS.c.id <= ALL_MONETIZATIONS + 1)
 _MASK_ROWS = _MASKS.subquery("monetization_masks")
+_TITLE_ID_STEP = 8192  # > region ids (< 256) x monetization masks (32)
 TITLE_REGIONS = (
     select(
         (
-            sa.cast(TITLES.c.id, sa.BigInteger) * 8192
+            sa.cast(TITLES.c.id, sa.BigInteger) * _TITLE_ID_STEP
             + REGIONS.c.id * (ALL_MONETIZATIONS + 1)
             + _MASK_ROWS.c.mask
         ).label("id"),
@@ -300,7 +283,11 @@ def _region_streamable(entry: Row, args: Args) -> Any:
 
 
 @strawberry.type(description="A title's offers available now in one region.")
-@entity(TITLE_REGIONS, tags=lambda row: [(TITLE, row.c.title_id)])
+@entity(
+    TITLE_REGIONS,
+    tags=lambda row: [(TITLE, row.c.title_id)],
+    narrow=lambda row, ids: row.c.title_id.in_(sorted({pk // _TITLE_ID_STEP for pk in ids})),
+)
 class RegionOffers:
     region: str = column("region")
     available_to_stream: bool = planned(

@@ -16,7 +16,7 @@ from typing import Any, TypeVar, cast
 import strawberry
 
 from api.core.ids import encode_id
-from api.planning.fields import PLAN, Definition, Entity, Tags, Value
+from api.planning.fields import PLAN, Definition, Entity, Narrow, Tags, Value
 from api.planning.reference import Loaded, resolve
 
 T = TypeVar("T")
@@ -24,11 +24,13 @@ T = TypeVar("T")
 NO_DEFAULT = inspect.Parameter.empty
 
 
-def entity(table: Any, tags: Tags = lambda _row: ()) -> Callable[[type[T]], type[T]]:
+def entity(
+    table: Any, tags: Tags = lambda _row: (), narrow: Narrow | None = None
+) -> Callable[[type[T]], type[T]]:
     """Marks a class (under `@strawberry.type`) as showing rows of `table`."""
 
     def mark(cls: type[T]) -> type[T]:
-        cls.__entity__ = Entity(table, tags)  # type: ignore[attr-defined]
+        cls.__entity__ = Entity(table, tags, narrow)  # type: ignore[attr-defined]
 
         def is_type_of(type_cls: type, obj: Any, _info: Any) -> bool:
             return isinstance(obj, Loaded) and obj.cls is type_cls

@@ -68,13 +68,19 @@ class Args(Protocol):
 Tags = Callable[[Row], Sequence[tuple[str, ColumnElement[int]]]]
 
 
+Narrow = Callable[[Row, list[int]], ColumnElement[bool]]
+
+
 @dataclass(frozen=True)
 class Entity:
     """The table whose rows a GraphQL object type shows, one row per object, and
-    the response-cache tags (prefix, id) each object records."""
+    the response-cache tags (prefix, id) each object records. `narrow`: for a derived
+    table whose id is computed, a condition on its columns the database can search
+    by, for the rows of some ids (else it derives every row to compare ids)."""
 
     table: Table
     tags: Tags = lambda _row: ()
+    narrow: Narrow | None = None
 
 
 Target = Callable[[Args], type | None]

@@ -156,7 +156,7 @@ async def _value(definition: Value, root: Loaded | None, info: Any, args: Args) 
     expressions = sql if isinstance(sql, tuple) else (sql,)
 
     async def load(pks: list[int]) -> list[Any]:
-        stmt = select(row.c.id, *expressions).where(row.c.id.in_(pks))
+        stmt = select(row.c.id, *expressions).where(_of_ids(root, row, pks))
         found: dict[int, tuple[Any, ...]] = {
             item[0]: tuple(item[1:]) for item in await _rows(info, stmt)
         }
@@ -177,7 +177,7 @@ async def _scalars(definition: Scalars, root: Loaded | None, info: Any, args: Ar
         stmt = (
             select(parent.c.id, definition.value(source))
             .select_from(parent.join(source, condition))
-            .where(parent.c.id.in_(pks))
+            .where(_of_ids(root, parent, pks))
             .order_by(parent.c.id, *order)
         )
         found: dict[int, list[Any]] = defaultdict(list)
@@ -195,6 +195,15 @@ def context_batches(info: Any) -> Batches:
 
 def _parent_table(root: Loaded) -> Any:
     return _alias(root.table, "parent")
+
+
+def _of_ids(root: Loaded, parent: Any, pks: list[int]) -> Any:
+    """The rows of `root`'s table with these ids."""
+    condition = parent.c.id.in_(pks)
+    entity = entity_of(root.cls)
+    if entity is not None and entity.narrow is not None:
+        condition &= entity.narrow(parent, pks)
+    return condition
 
 
 @functools.cache
@@ -225,7 +234,7 @@ async def _one(definition: One, root: Loaded | None, info: Any, args: Args) -> A
         stmt = (
             select(parent.c.id.label("parent_id"), target)
             .select_from(parent.join(target, condition))
-            .where(parent.c.id.in_(pks))
+            .where(_of_ids(root, parent, pks))
             .order_by(parent.c.id, *order)
         )
         found: dict[int, Loaded] = {}
@@ -256,7 +265,7 @@ async def _many(definition: Many, root: Loaded | None, info: Any, args: Args) ->
         stmt = (
             select(parent.c.id.label("parent_id"), target)
             .select_from(parent.join(target, condition))
-            .where(parent.c.id.in_(pks))
+            .where(_of_ids(root, parent, pks))
         )
         if limit is not None:  # the first `limit` rows of each parent
             rank = func.row_number().over(partition_by=parent.c.id, order_by=order)
@@ -338,7 +347,7 @@ async def _paged(definition: Paged, root: Loaded | None, info: Any, args: Args) 
             select(parent.c.id.label("parent_id"), target.c.id.label("row_id"), *sort_values)
             .add_columns(rank.label("rank"))
             .select_from(parent.join(listing.source(target, args), condition))
-            .where(parent.c.id.in_(pks))
+            .where(_of_ids(root, parent, pks))
             .subquery()
         )
         stmt = (
@@ -367,7 +376,7 @@ async def _paged(definition: Paged, root: Loaded | None, info: Any, args: Args) 
         stmt = (
             select(parent.c.id, func.count(target.c.id))
             .select_from(parent.join(listing.source(target, args), counted(parent, target, args)))
-            .where(parent.c.id.in_(pks))
+            .where(_of_ids(root, parent, pks))
             .group_by(parent.c.id)
         )
         found = {row[0]: int(row[1]) for row in await _rows(info, stmt)}

@@ -12,7 +12,8 @@ from api.core.node import Node
 from api.core.response_cache import TITLE
 from api.images.types import Image, image_of
 from api.offers.filters import offered_now
-from api.offers.types import OFFER_ORDER, Offer
+from api.offers.sorters import OFFER_ORDER
+from api.offers.types import Offer
 from api.people.sorters import BILLING_ORDER
 from api.people.types import AFTER, PAGE, ROLES, Credit, of_roles
 from api.planning.declare import NO_DEFAULT, column, entity, node_id, planned

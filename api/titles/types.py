@@ -16,9 +16,9 @@ from api.core.node import Node
 from api.core.response_cache import TITLE
 from api.images.types import Image, image_of, images_of
 from api.offers.filters import offered_now, parse_region, streamable_in
+from api.offers.sorters import OFFER_ORDER
 from api.offers.types import (
     OFFER_LANGUAGES,
-    OFFER_ORDER,
     OFFERS,
     Offer,
     RegionOffers,

@@ -468,3 +468,18 @@ async def test_a_total_count_alone_reads_no_page(
     assert expected.json()["data"]["title"]["reviews"]["totalCount"] > 0
     [statement] = count_statements.statements
     assert "_page" not in statement and "count(" in statement
+
+
+async def test_the_reference_reads_region_entries_of_its_titles_only(
+    reference_client: httpx.AsyncClient, count_statements: StatementCounter
+) -> None:
+    """A region entry's id is computed over titles x regions x monetizations: read by
+    ids alone, the database derives every title's entries (seconds at 20,000 titles)."""
+    query = """{ title(slug: "the-wizard-of-oz-1939") {
+      offersIn(regions: ["US", "DE"]) { availableToStream offers { url } } } }"""
+    response = await reference_client.post("/graphql", json={"query": query})
+    assert response.json()["data"]["title"]["offersIn"][0]["offers"]
+    statements = count_statements.statements
+    by_entry = [s for s in statements if "monetization_masks" in s and ") AS parent" in s]
+    assert len(by_entry) == 2  # availableToStream, offers
+    assert all("parent.title_id IN" in statement for statement in by_entry), by_entry
