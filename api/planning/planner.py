@@ -25,6 +25,7 @@ import orjson
 import sqlalchemy as sa
 from graphql import (
     FieldNode,
+    GraphQLEnumType,
     GraphQLField,
     GraphQLInt,
     GraphQLList,
@@ -201,10 +202,16 @@ def decoder(type_: Any) -> Callable[[Any], Any] | None:
 
 def _shown_as_stored(column: Any, field: GraphQLOutputType) -> bool:
     """Whether the response shows the column's JSON value unchanged: text as a String,
-    a 32-bit integer as an Int, a date as a Date (ISO 8601 in both)."""
+    a 32-bit integer as an Int, a date as a Date (ISO 8601 in both), an enum stored as
+    the names the schema gives its members."""
     if isinstance(get_nullable_type(field), GraphQLList):
         return False
     scalar = get_named_type(field)
+    if isinstance(scalar, GraphQLEnumType):
+        members = getattr(column, "enum_class", None)
+        if not isinstance(column, sa.Enum) or members is None:
+            return False
+        return all(scalar.serialize(member) == member.value for member in members)
     if scalar is GraphQLString:
         return isinstance(column, sa.String) and not isinstance(column, sa.Enum)
     if scalar is GraphQLInt:
