@@ -11,6 +11,7 @@ is raised as the same `DBAPIError` SQLAlchemy would raise, so errors are
 classified (and dropped connections retried) one way whichever path ran.
 """
 
+import asyncio
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
@@ -36,6 +37,11 @@ async def fetch_text(connection: AsyncConnection, sql: str, parameters: tuple[An
         if reported is error:
             raise
         raise reported from error
+    except BaseException:
+        # Cancelled mid-statement (a request's time limit): the driver may still be
+        # cancelling it, so, as SQLAlchemy does, the connection is never reused.
+        await asyncio.shield(connection.invalidate())
+        raise
 
 
 def _statements_observed(connection: AsyncConnection) -> bool:

@@ -4,6 +4,7 @@ Either way the answer is the same bytes and it is one statement: a listener (SQL
 tracing, these tests' counters) sees it, because it then goes through SQLAlchemy.
 """
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -57,3 +58,26 @@ async def test_the_driver_and_sqlalchemy_answer_the_same_bytes(
     assert paths == ["driver", "sqlalchemy"]
     assert observed == direct
     assert len(counter) == 1
+
+
+async def test_a_statement_cancelled_midway_never_returns_its_connection_to_the_pool(
+    engine: AsyncEngine,
+) -> None:
+    slow = (
+        "SELECT CAST(pg_sleep(5) AS text)"
+        if engine.dialect.name == "postgresql"
+        else "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000)"
+        " SELECT CAST(count(*) AS text) FROM n"
+    )
+    connection = await engine.connect()
+    try:
+        running = asyncio.ensure_future(driver.fetch_text(connection, slow, ()))
+        await asyncio.sleep(0.05)
+        running.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await running
+        assert connection.invalidated
+    finally:
+        await connection.close()
+    async with engine.connect() as fresh:  # the pool still serves
+        assert await driver.fetch_text(fresh, "SELECT 'ok'", ()) == "ok"
