@@ -3,12 +3,13 @@
 from typing import Any
 
 import strawberry
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, func, select
 
 from api.core.errors import BadUserInput
+from api.images.sorters import BY_KIND, IMAGE_ORDER
 from api.planning.declare import NO_DEFAULT, column, entity, planned
 from api.planning.fields import Args, Many, One, Value
-from api.planning.pages import Row, SortKey, validate_first
+from api.planning.pages import Row, validate_first
 from api.settings import get_settings
 from models import Image as ImageRow
 from models import ImageKind, ImageRendition
@@ -19,12 +20,6 @@ strawberry.enum(ImageKind)
 IMAGES = table_of(ImageRow)
 RENDITIONS = table_of(ImageRendition)
 MAX_WIDTH = 10_000
-
-# An owner's images of a kind: by position, then id.
-IMAGE_ORDER = (SortKey(lambda image: image.c.position), SortKey(lambda image: image.c.id))
-
-
-_KIND_RANK = {kind.value: rank for rank, kind in enumerate(ImageKind)}
 
 
 def _first(first: int | None) -> int:
@@ -109,7 +104,7 @@ def images_of(owner: str) -> Any:
         Many(
             lambda _: Image,
             _kinds(owner),
-            (SortKey(lambda image: case(_KIND_RANK, value=image.c.kind)), *IMAGE_ORDER),
+            BY_KIND,
             limit=lambda args: args.param("first", _first),
         ),
         {"kinds": (list[ImageKind] | None, NO_DEFAULT), "first": (int | None, 10)},
