@@ -3,10 +3,11 @@
 from collections.abc import Callable
 
 import strawberry
-from strawberry.extensions import DisableIntrospection, SchemaExtension, ValidationCache
+from strawberry.extensions import DisableIntrospection, SchemaExtension
 from strawberry.tools import merge_types
 
-from api.core.limits import PARSE_CACHE_SIZE, DocumentLimits, QueryLimits
+from api.core.limits import DocumentLimits, QueryLimits
+from api.core.validated import RememberedValidation, ValidDocuments
 from api.offers.mutations import OfferMutation
 from api.offers.queries import AvailabilityQuery, ProviderQuery
 from api.offers.subscriptions import AvailabilitySubscription
@@ -37,9 +38,9 @@ def create_schema(settings: Settings | None = None) -> Schema:
     limits = DocumentLimits.from_settings(settings)
     # QueryLimits parses (cached, with the token limit), so strawberry's ParserCache is
     # not listed; it checks depth, aliases and requested nodes before execution.
+    valid: ValidDocuments = {}
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
-        # Bounded: by default it keeps every document it has seen (client input).
-        lambda: ValidationCache(maxsize=PARSE_CACHE_SIZE),
+        lambda: RememberedValidation(valid),
         lambda: QueryLimits(limits),
     ]
     if not settings.introspection:

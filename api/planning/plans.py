@@ -45,6 +45,7 @@ from api.core.limits import (
     Measure,
     Walker,
     cost_extension,
+    document_bytes,
     parse_limited,
     violation,
 )
@@ -59,9 +60,10 @@ logger = logging.getLogger("reelgraph.plans")
 MAX_DOCUMENTS = 512
 MAX_PLANS_PER_DOCUMENT = 32
 # Documents are client input (up to MAX_BODY_BYTES each): the cache is bounded by their
-# size too, weighed at several times their text for the parse, the SQL and the shapes.
-PLANS_MAX_BYTES = 32_000_000
-WEIGHT_PER_CHARACTER = 8
+# size too, each weighed at what its parse holds (`document_bytes`, shared with the parse
+# cache while both keep it) times PLANS_WEIGHT, for the SQL and the shapes built from it.
+PLANS_MAX_BYTES = 16_000_000
+PLANS_WEIGHT = 2
 
 
 @dataclass(frozen=True)
@@ -174,7 +176,12 @@ class QueryPlans:
         found = self._documents.get(key)
         if found is None:
             found = self._learn(query, operation_name) or UNPLANNABLE
-            self._documents.put(key, found, WEIGHT_PER_CHARACTER * len(query))
+            weight = (
+                len(query)
+                if isinstance(found, Unplannable)
+                else PLANS_WEIGHT * document_bytes(query, found.document)
+            )
+            self._documents.put(key, found, weight)
         return None if isinstance(found, Unplannable) else found
 
     def _learn(self, query: str, operation_name: str | None) -> DocumentPlans | None:

@@ -3,8 +3,12 @@ reports, HTTP body and time limits, the database statement timeout, and the
 production switches (introspection, GraphiQL)."""
 
 import asyncio
+import gc
+import sys
 import time
-from collections.abc import AsyncIterator
+import tracemalloc
+import weakref
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
@@ -13,12 +17,14 @@ from graphql import DocumentNode, GraphQLError, get_introspection_query
 from sqlalchemy import func, literal_column, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
+from strawberry.schema.schema import validate_document
 
-from api.core import limits
+from api.core import limits, validated
 from api.core.errors import STATEMENT_TIMEOUT_MESSAGE, classify
 from api.core.limits import parse_limited
 from api.core.lru import LRU
 from api.http.app import _pool_options
+from api.schema import create_schema
 from api.settings import Settings
 from models.db import create_engine
 from tests.conftest import StatementCounter
@@ -465,3 +471,67 @@ def test_the_parse_cache_is_bounded_by_bytes_of_text(monkeypatch: pytest.MonkeyP
         parse_limited(document, 2000)
     assert len(small) == 3 and small.bytes <= 100_000
     assert small.get((documents[-1], 2000)) is not None
+
+
+def _held_by(fill: Callable[[], object]) -> int:
+    """Bytes still allocated after `fill()` (tracemalloc), once garbage is collected."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        kept = fill()
+        gc.collect()
+        return tracemalloc.get_traced_memory()[0] - before - sys.getsizeof(kept)
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        # The audit's flood: ~95 KB documents of one comment token each.
+        lambda i: f"{{ t{i}: __typename }} #" + "x" * 95_000,
+        # Dense documents: near the token limit, ~60 bytes held per character of text.
+        lambda i: "{ " + " ".join(f"a{i}_{j}: __typename" for j in range(650)) + " }",
+    ],
+    ids=["comments", "dense"],
+)
+def test_the_parse_cache_accounts_for_all_its_documents_hold(
+    monkeypatch: pytest.MonkeyPatch, make: Callable[[int], str]
+) -> None:
+    cache = LRU[tuple[str, int], DocumentNode](max_entries=256, max_bytes=4_000_000)
+    monkeypatch.setattr(limits, "document_cache", cache)
+    queries = [make(i) for i in range(40)]  # made before measuring: the caller holds them
+
+    def fill() -> None:
+        for query in queries:
+            parse_limited(query, 2000)
+
+    held = _held_by(fill) + sum(len(query) for (query, _) in cache._entries)
+    assert 0 < cache.bytes <= cache.max_bytes
+    assert held <= cache.bytes * 1.1
+
+
+async def test_validation_keeps_no_document_the_parse_cache_dropped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cache = LRU[tuple[str, int], DocumentNode](max_entries=256, max_bytes=4_000_000)
+    monkeypatch.setattr(limits, "document_cache", cache)
+    schema = create_schema(Settings())
+    query = "{ __typename } #" + "x" * 95_000
+    document = weakref.ref(parse_limited(query, Settings().max_query_tokens))
+    validations: list[DocumentNode] = []
+
+    def counted(*args: Any) -> Any:
+        validations.append(args[1])
+        return validate_document(*args)
+
+    monkeypatch.setattr(validated, "validate_document", counted)
+    for _ in range(2):  # validated, then known valid
+        result = await schema.execute(query)
+        assert result.errors is None and result.data == {"__typename": "Query"}
+    assert len(validations) == 1
+    validations.clear()
+    cache._entries.clear()
+    gc.collect()
+    assert document() is None
