@@ -91,10 +91,20 @@ class ResponseCache(Protocol):
     async def close(self) -> None: ...
 
 
+# What an entry holds besides its key and body (its tuple, tag set and index entries):
+# an estimate, so that many tiny answers count too.
+ENTRY_BYTES = 1_000
+
+
 class MemoryResponseCache:
-    def __init__(self, ttl_seconds: float, max_entries: int) -> None:
+    """Bounded by entries and by bytes (keys, bodies and ENTRY_BYTES each), least
+    recently used first out: a few large answers cannot hold the process's memory."""
+
+    def __init__(self, ttl_seconds: float, max_entries: int, max_bytes: int) -> None:
         self.ttl = ttl_seconds
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self._entries: OrderedDict[str, tuple[float, bytes, frozenset[str]]] = OrderedDict()
         self._keys_by_tag: defaultdict[str, set[str]] = defaultdict(set)
         self._epoch = 0
@@ -117,11 +127,14 @@ class MemoryResponseCache:
         if epoch != self._epoch:
             return
         self._drop(key)
+        if _size(key, body) > self.max_bytes:
+            return
         tag_set = frozenset(tags)
         self._entries[key] = (time.monotonic() + self.ttl, body, tag_set)
+        self.bytes += _size(key, body)
         for tag in tag_set:
             self._keys_by_tag[tag].add(key)
-        while len(self._entries) > self.max_entries:
+        while len(self._entries) > self.max_entries or self.bytes > self.max_bytes:
             self._drop(next(iter(self._entries)))
 
     async def invalidate(self, tags: Iterable[str]) -> None:
@@ -133,17 +146,23 @@ class MemoryResponseCache:
     async def close(self) -> None:
         self._entries.clear()
         self._keys_by_tag.clear()
+        self.bytes = 0
 
     def _drop(self, key: str) -> None:
         entry = self._entries.pop(key, None)
         if entry is None:
             return
+        self.bytes -= _size(key, entry[1])
         for tag in entry[2]:
             keys = self._keys_by_tag.get(tag)
             if keys is not None:
                 keys.discard(key)
                 if not keys:
                     del self._keys_by_tag[tag]
+
+
+def _size(key: str, body: bytes) -> int:
+    return len(key) + len(body) + ENTRY_BYTES
 
 
 # KEYS: epoch, generation, body, tags...; ARGV: the epoch the read began at, TTL,

@@ -185,7 +185,11 @@ def create_response_cache(settings: Settings, redis: SharedRedis | None) -> Resp
         return RedisResponseCache(
             redis, settings.response_cache_seconds, settings.response_cache_key_prefix
         )
-    return MemoryResponseCache(settings.response_cache_seconds, settings.response_cache_max_entries)
+    return MemoryResponseCache(
+        settings.response_cache_seconds,
+        settings.response_cache_max_entries,
+        settings.response_cache_max_bytes,
+    )
 
 
 def create_query_plans(
