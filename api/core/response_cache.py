@@ -91,8 +91,8 @@ class ResponseCache(Protocol):
     async def close(self) -> None: ...
 
 
-# What an entry holds besides its key and body (its tuple, tag set and index entries):
-# an estimate, so that many tiny answers count too.
+# An allowance for what an entry holds besides its key and body (its tuple, tag set,
+# index entries), so that many tiny answers count too; not measured.
 ENTRY_BYTES = 1_000
 
 
