@@ -16,18 +16,13 @@ import argparse
 import asyncio
 import contextlib
 import hashlib
-import os
-import signal
-import subprocess
-import sys
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from bench.fanout import REPOSITORY, free_port, rss_mib, wait_until
+from bench.fanout import free_port, rss_mib, server_process, wait_until
 from models.migrations import upgrade
 
 WARM_UP = (
@@ -45,31 +40,6 @@ def flood_document(index: int, size: int) -> str:
 def persisted(document: str) -> dict[str, Any]:
     digest = hashlib.sha256(document.encode()).hexdigest()
     return {"persistedQuery": {"version": 1, "sha256Hash": digest}}
-
-
-@contextlib.contextmanager
-def server_process(url: str, port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "PORT": str(port),
-        "PYTHONPATH": str(REPOSITORY),
-        "RATE_LIMIT_PER_MINUTE": "0",  # the flood comes from one address
-        "LOG_LEVEL": "warning",
-    }
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "api"],
-            env=env,
-            stdout=output,
-            stderr=output,
-            start_new_session=True,
-        )
-    try:
-        yield process
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
 
 
 async def by_hash(http: httpx.AsyncClient, document: str) -> dict[str, Any]:

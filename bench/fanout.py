@@ -28,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -99,16 +99,19 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def server_process(url: str, port: int, log: Path) -> Any:
+def server_process(
+    url: str, port: int, log: Path, settings: Mapping[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`python -m api` on `url` in its own process group, rate limits off (every request
+    comes from this one address), with `settings` on top of this process's environment."""
     env = {
         **os.environ,
         "DATABASE_URL": url,
         "PORT": str(port),
         "PYTHONPATH": str(REPOSITORY),
-        "RATE_LIMIT_PER_MINUTE": "0",  # every handshake comes from this one address
-        "RESPONSE_CACHE_SECONDS": "0",
-        "GRAPHIQL": "false",
+        "RATE_LIMIT_PER_MINUTE": "0",
         "LOG_LEVEL": "warning",
+        **(settings or {}),
     }
     with log.open("wb") as output:
         process = subprocess.Popen(
@@ -173,7 +176,12 @@ async def run(url: str, subscriptions: int, changes: int) -> str:
     lines = []
     with (
         tempfile.TemporaryDirectory() as folder,
-        server_process(url, port, Path(folder) / "server.log") as process,
+        server_process(
+            url,
+            port,
+            Path(folder) / "server.log",
+            {"RESPONSE_CACHE_SECONDS": "0", "GRAPHIQL": "false"},
+        ) as process,
     ):
         base = f"http://127.0.0.1:{port}"
         async with httpx.AsyncClient(base_url=base, timeout=10) as http:
