@@ -141,31 +141,36 @@ def _parse(query: str, max_tokens: int) -> DocumentNode:
         # a document padded with comments is cut short as well; graphql-core 3.3 keeps
         # it without a runtime warning.
         document = parse(query, max_tokens=max_tokens)
+        _drop_comments(document)
         document_cache.put((query, max_tokens), document, document_bytes(query, document))
     return document
 
 
-def document_bytes(query: str, document: DocumentNode) -> int:
-    """What `document`, parsed from `query`, holds in memory, once its comment tokens
-    are unlinked from its token list: each held a copy of its text (a 95 KB comment
-    doubled a document's size) and nothing reads them after parsing. Text: the source,
-    and the copies names, numbers and strings hold."""
-    if document.loc is None:
-        return len(query)
-    token: Token | None = document.loc.start_token
+def _tokens(document: DocumentNode) -> Iterator[Token]:
+    token: Token | None = None if document.loc is None else document.loc.start_token
     while token is not None and token.prev is not None:
         token = token.prev
-    size = len(query)
     while token is not None:
-        following = token.next
-        if token.kind is TokenKind.COMMENT and token.prev is not None:
-            token.prev.next = following
-            if following is not None:
-                following.prev = token.prev
-        else:
-            size += TOKEN_BYTES + len(token.value or "")
+        following = token.next  # read first: the caller may unlink `token`
+        yield token
         token = following
-    return size
+
+
+def _drop_comments(document: DocumentNode) -> None:
+    """Unlinks comment tokens from the document's token list: each holds a copy of its
+    text (a 95 KB comment doubled a cached document) and nothing reads them after
+    parsing."""
+    for token in _tokens(document):
+        if token.kind is TokenKind.COMMENT and token.prev is not None:
+            token.prev.next = token.next
+            if token.next is not None:
+                token.next.prev = token.prev
+
+
+def document_bytes(query: str, document: DocumentNode) -> int:
+    """What `document`, parsed from `query`, holds in memory: the source, and per token
+    TOKEN_BYTES and the text its value copies (names, numbers, strings)."""
+    return len(query) + sum(TOKEN_BYTES + len(token.value or "") for token in _tokens(document))
 
 
 def parse_limited(query: str, max_tokens: int) -> DocumentNode:
