@@ -30,16 +30,19 @@ def argument_converter(
 ) -> Converter:
     """What `convert_arguments(values, arguments, registry, config)` returns, for any
     `values` graphql-core gives for these arguments."""
-    plans = [
-        (config.name_converter.from_argument(argument), argument.python_name, argument.type)
+    converts = [
+        (
+            config.name_converter.from_argument(argument),
+            argument.python_name,
+            argument.type,
+            _kind(argument.type, registry),
+        )
         for argument in arguments
     ]
-    converts = [(graphql, python, _kind(type_, registry)) for graphql, python, type_ in plans]
-    types = {python: type_ for _, python, type_ in plans}
 
     def convert(values: dict[str, Any]) -> dict[str, Any]:
         converted: dict[str, Any] = {}
-        for graphql, python, kind in converts:
+        for graphql, python, type_, kind in converts:
             if graphql not in values:
                 continue
             value = values[graphql]
@@ -49,7 +52,7 @@ def argument_converter(
                 converted[python] = list(value)  # as strawberry: a default list is shared
             else:
                 converted[python] = convert_argument(
-                    value, types[python], registry, config, path=(graphql,)
+                    value, type_, registry, config, path=(graphql,)
                 )
         return converted
 
