@@ -51,6 +51,11 @@ if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
 
 READINESS_TIMEOUT_SECONDS = 2.0
+# Each aiosqlite connection is a thread of its own, and a thread more than the cores
+# can use only contends with the event loop for the GIL: with 4 read connections
+# instead of SQLAlchemy's 5 plus 10 overflow, the bench's person page served 24% more
+# requests on 2 cores. Requests beyond 4 at once wait for a connection.
+SQLITE_READERS = 4
 
 logger = logging.getLogger("reelgraph")
 
@@ -67,13 +72,7 @@ def create_app(
     settings = settings or get_settings()
     if engine is None:
         engine = create_engine(settings.database_url, **_pool_options(settings, ping=True))
-        # Reads get a pool of their own whose connections stay in autocommit: no
-        # transaction to begin and roll back; they are pinged only after an idle spell.
-        reads = create_engine(
-            settings.database_url,
-            isolation_level="AUTOCOMMIT",
-            **_pool_options(settings, ping=False),
-        )
+        reads = create_engine(settings.database_url, **_read_pool_options(settings))
     else:
         reads = autocommit(engine)
     sessions = create_sessionmaker(engine)
@@ -260,6 +259,18 @@ async def _internal_error(_: Request, error: Exception) -> Response:
     logger.error("unhandled error", exc_info=error)
     body = error_body(INTERNAL_MESSAGE, ErrorCode.INTERNAL_SERVER_ERROR)
     return JSONResponse(body, status_code=500)
+
+
+def _read_pool_options(settings: Settings) -> dict[str, Any]:
+    """Reads get a pool of their own whose connections stay in autocommit: no
+    transaction to begin, and none to roll back when a connection goes back to the pool
+    (on SQLite that rollback was a second trip to the connection's thread per request).
+    They are pinged only after an idle spell."""
+    options = _pool_options(settings, ping=False)
+    options.update(isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
+    if settings.database_url.startswith("sqlite"):
+        options.update(pool_size=SQLITE_READERS, max_overflow=0)
+    return options
 
 
 def _pool_options(settings: Settings, ping: bool) -> dict[str, Any]:
