@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import sys
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.settings import get_settings
@@ -83,6 +84,7 @@ async def load(args: argparse.Namespace, database_url: str) -> None:
             )
         if args.titles:
             generated = await _generate(args, engine)
+            await _analyze(engine)
             rate, how = (
                 generated.titles_per_second,
                 generated.method.replace("copy", "COPY").replace("insert", "INSERT"),
@@ -102,6 +104,16 @@ async def _generate(args: argparse.Namespace, engine: AsyncEngine) -> GenerateRe
         )
     async with create_sessionmaker(engine)() as session, session.begin():
         return await generate(session, args.titles, args.seed, args.batch_size)
+
+
+async def _analyze(engine: AsyncEngine) -> None:
+    """Statistics for the rows just loaded. Until autovacuum gets there, PostgreSQL
+    plans a bulk-loaded catalogue blind, with cost estimates high enough to JIT-compile
+    a browse page's statement: 18 ms instead of 1 ms for 50 titles (measured on
+    20,000 titles)."""
+    if engine.dialect.name == "postgresql":
+        async with engine.begin() as connection:
+            await connection.execute(text("ANALYZE"))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,9 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from models import Credit, Offer, Person, Review, Title, TitleGenre, TitleLanguage
 from models.db import create_engine, create_sessionmaker
 from models.migrations import upgrade
+from seed.__main__ import load, parse_args
 from seed.load import curated_entries, load_entries
 from seed.reference import GENRES, PROVIDERS
 from seed.synthetic import NOUNS, SEQUENCES, Method, generate, generate_in_parallel
+from tests.databases import create_database, drop_database, per_run_url, postgres_test_url
 
 ENTRIES = curated_entries()
 
@@ -240,3 +242,28 @@ def test_seed_command_documents_itself(argument: str) -> None:
     )
     assert "--titles" in result.stdout and "--database-url" in result.stdout
     assert "--connections" in result.stdout
+
+
+async def test_a_synthetic_load_leaves_the_planner_statistics_of_what_it_added(
+    tmp_path: Path,
+) -> None:
+    postgres = postgres_test_url()
+    if postgres is None:
+        url = f"sqlite+aiosqlite:///{tmp_path / 'stats.db'}"
+    else:
+        url = per_run_url(postgres, "stats")
+        await create_database(url)
+    try:
+        await asyncio.to_thread(upgrade, url)
+        await load(parse_args(["--titles", "5", "--connections", "1"]), url)
+        engine = create_engine(url)
+        async with engine.connect() as connection:
+            if engine.dialect.name == "postgresql":
+                estimated = "SELECT reltuples FROM pg_class WHERE relname = 'titles'"
+            else:
+                estimated = "SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'titles'"
+            assert (await connection.scalar(text(estimated))) > 0
+        await engine.dispose()
+    finally:
+        if postgres is not None:
+            await drop_database(url)
