@@ -9,11 +9,18 @@ in autocommit: there is no transaction to begin, roll back or hold open.
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+import functools
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import TypeVar
 
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.util import greenlet_spawn
 
+T = TypeVar("T")
 ReadSessions = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 
@@ -25,17 +32,45 @@ def autocommit(engine: AsyncEngine) -> AsyncEngine:
 async def connect(engine: AsyncEngine) -> AsyncConnection:
     """A pooled connection, returned to the pool even if the caller is cancelled
     while it is being checked out (graphql-core cancels a failed field's siblings)."""
-    checkout = asyncio.ensure_future(engine.connect())
+    return await _shielded(engine.connect(), AsyncConnection.close)
+
+
+async def checkout(engine: AsyncEngine) -> PoolProxiedConnection:
+    """A connection straight from the engine's pool, without SQLAlchemy's Connection
+    around it (for a statement run on the driver itself); returned as `connect`'s is.
+    The caller gives it back with `greenlet_spawn(connection.close)`."""
+    return await _shielded(greenlet_spawn(_raw_connection, engine.sync_engine), _close_pooled)
+
+
+def _raw_connection(engine: Engine) -> PoolProxiedConnection:
+    """The pool's connection, failing as `engine.connect()` does: a driver's error
+    as a DBAPIError (a database refusing connections is classified the same way)."""
+    base = engine.dialect.loaded_dbapi.Error
+    try:
+        return engine.raw_connection()
+    except base as error:
+        closed = engine.dialect.is_disconnect(error, None, None)
+        raise DBAPIError.instance(
+            None, None, error, base, connection_invalidated=closed, dialect=engine.dialect
+        ) from error
+
+
+async def _close_pooled(connection: PoolProxiedConnection) -> None:
+    await greenlet_spawn(connection.close)
+
+
+async def _shielded(opening: Awaitable[T], close: Callable[[T], Awaitable[None]]) -> T:
+    checkout = asyncio.ensure_future(opening)
     try:
         return await asyncio.shield(checkout)
     except asyncio.CancelledError:
-        checkout.add_done_callback(_give_back)
+        checkout.add_done_callback(functools.partial(_give_back, close))
         raise
 
 
-def _give_back(checkout: "asyncio.Future[AsyncConnection]") -> None:
+def _give_back(close: Callable[[T], Awaitable[None]], checkout: "asyncio.Future[T]") -> None:
     if not checkout.cancelled() and checkout.exception() is None:
-        _closing.add(task := asyncio.ensure_future(checkout.result().close()))
+        _closing.add(task := asyncio.ensure_future(close(checkout.result())))
         task.add_done_callback(_closing.discard)
 
 

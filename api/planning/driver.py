@@ -1,56 +1,78 @@
 """Running a planned statement: one statement, one JSON text back.
 
 A planned read needs none of SQLAlchemy's execution layer (no ORM, no result
-processing: the statement returns one text value), which costs about an eighth of
-a small request's CPU. So, unless someone listens to statements on the engine (SQL
-tracing, tests counting statements), the statement goes straight to the driver
-connection behind the pooled one: asyncpg's `fetchval`, or aiosqlite's
-`execute_fetchall` (one trip to SQLite's thread where SQLAlchemy's cursor takes
-four). The pool, its events and its invalidation stay SQLAlchemy's, and a failure
-is raised as the same `DBAPIError` SQLAlchemy would raise, so errors are
-classified (and dropped connections retried) one way whichever path ran.
+processing, not even a `Connection`: the statement returns one text value), which
+cost about a fifth of a small request's CPU. So, unless someone listens to
+statements on the engine (SQL tracing, tests counting statements), the statement
+goes to the driver connection of a connection taken straight from the engine's
+pool: asyncpg's `fetchval`, or aiosqlite's `execute_fetchall` (one trip to SQLite's
+thread where SQLAlchemy's cursor takes four). The pool, its events and its
+invalidation stay SQLAlchemy's, and a failure is raised as the same `DBAPIError`
+SQLAlchemy would raise, so errors are classified (and dropped connections retried)
+one way whichever path ran.
 """
 
 import asyncio
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.util import greenlet_spawn
+
+from api.core.reads import checkout, connect
 
 
-async def fetch_text(connection: AsyncConnection, sql: str, parameters: tuple[Any, ...]) -> str:
+async def fetch_text(engine: AsyncEngine, sql: str, parameters: tuple[Any, ...]) -> str:
     """The first column of the statement's one row."""
-    if _statements_observed(connection):
-        result = await connection.exec_driver_sql(sql, parameters)
-        text: str = result.scalar_one()
-        return text
-    pooled = await connection.get_raw_connection()
-    driver = pooled.driver_connection
+    if _statements_observed(engine):
+        return await _through_sqlalchemy(engine, sql, parameters)
+    pooled = await checkout(engine)
     try:
-        if connection.dialect.name == "sqlite":
-            rows = await driver.execute_fetchall(sql, parameters)  # type: ignore[union-attr]
-            return rows[0][0]  # type: ignore[no-any-return]
-        return await driver.fetchval(sql, *parameters)  # type: ignore[union-attr,no-any-return]
+        text = await _on_driver(engine, pooled, sql, parameters)
     except Exception as error:
-        reported = await _as_sqlalchemy_error(connection, pooled, sql, parameters, error)
+        reported = await _as_sqlalchemy_error(engine, pooled, sql, parameters, error)
+        if pooled.is_valid:
+            await greenlet_spawn(pooled.close)
         if reported is error:
             raise
         raise reported from error
     except BaseException:
         # Cancelled mid-statement (a request's time limit): the driver may still be
         # cancelling it, so, as SQLAlchemy does, the connection is never reused.
-        await asyncio.shield(connection.invalidate())
+        await asyncio.shield(greenlet_spawn(pooled.invalidate))
         raise
+    await greenlet_spawn(pooled.close)
+    return text
 
 
-def _statements_observed(connection: AsyncConnection) -> bool:
-    dispatch = connection.sync_engine.dispatch
+async def _on_driver(
+    engine: AsyncEngine, pooled: PoolProxiedConnection, sql: str, parameters: tuple[Any, ...]
+) -> str:
+    driver: Any = pooled.driver_connection
+    if engine.dialect.name == "sqlite":
+        rows = await driver.execute_fetchall(sql, parameters)
+        return rows[0][0]  # type: ignore[no-any-return]
+    return await driver.fetchval(sql, *parameters)  # type: ignore[no-any-return]
+
+
+async def _through_sqlalchemy(engine: AsyncEngine, sql: str, parameters: tuple[Any, ...]) -> str:
+    connection = await connect(engine)
+    try:
+        result = await connection.exec_driver_sql(sql, parameters)
+        text: str = result.scalar_one()
+        return text
+    finally:
+        await connection.close()
+
+
+def _statements_observed(engine: AsyncEngine) -> bool:
+    dispatch = engine.sync_engine.dispatch
     return bool(dispatch.before_cursor_execute or dispatch.after_cursor_execute)
 
 
 async def _as_sqlalchemy_error(
-    connection: AsyncConnection,
+    engine: AsyncEngine,
     pooled: PoolProxiedConnection,
     sql: str,
     parameters: tuple[Any, ...],
@@ -60,7 +82,7 @@ async def _as_sqlalchemy_error(
     DB-API form, wrapped in a DBAPIError (a connection found closed is invalidated,
     never returned to the pool, and the error says so); anything else (a command
     timeout, an OS error) as it is."""
-    dialect = connection.dialect
+    dialect = engine.dialect
     adapted = pooled.dbapi_connection
     try:
         adapted._handle_exception(error)  # type: ignore[union-attr]  # raises the DB-API form
@@ -72,9 +94,9 @@ async def _as_sqlalchemy_error(
     closed = dialect.is_disconnect(error, adapted, None)
     if closed:
         # As SQLAlchemy does on a disconnect: the pool's older connections are likely
-        # dead too (the server restarted), so each is replaced when next checked out.
-        connection.sync_engine.pool._invalidate(pooled, error)
-        await connection.invalidate()
+        # dead too (the server restarted), so each is replaced when next checked out;
+        # this one is closed now.
+        await greenlet_spawn(engine.sync_engine.pool._invalidate, pooled, error)
     return DBAPIError.instance(
         sql, parameters, error, base, connection_invalidated=closed, dialect=dialect
     )

@@ -50,7 +50,6 @@ from api.core.limits import (
     violation,
 )
 from api.core.lru import LRU
-from api.core.reads import connect
 from api.planning.driver import fetch_text
 from api.planning.planner import Bound, NotPlannable, Planner, Probe, Statement
 from models.columns import utc_now
@@ -158,18 +157,11 @@ class QueryPlans:
         """The statement's JSON. A read on a pooled connection the server had dropped
         runs once more, on a new one (pooled connections are not pinged under load)."""
         try:
-            return await self._fetch(sql, parameters)
+            return await fetch_text(self.engine, sql, parameters)
         except DBAPIError as error:
             if not error.connection_invalidated:
                 raise
-            return await self._fetch(sql, parameters)
-
-    async def _fetch(self, sql: str, parameters: tuple[Any, ...]) -> str:
-        connection = await connect(self.engine)
-        try:
-            return await fetch_text(connection, sql, parameters)
-        finally:
-            await connection.close()
+            return await fetch_text(self.engine, sql, parameters)
 
     def _entry(self, query: str, operation_name: str | None) -> DocumentPlans | None:
         key = (query, operation_name)

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.planning import driver
 from models import Monetization
@@ -35,9 +35,9 @@ async def test_the_driver_and_sqlalchemy_answer_the_same_bytes(
     await make_review(sessions, title, reviewer="A")
     paths: list[str] = []
 
-    async def spy(connection: AsyncConnection, sql: str, parameters: tuple[Any, ...]) -> str:
-        paths.append("sqlalchemy" if driver._statements_observed(connection) else "driver")
-        return await driver.fetch_text(connection, sql, parameters)
+    async def spy(engine: AsyncEngine, sql: str, parameters: tuple[Any, ...]) -> str:
+        paths.append("sqlalchemy" if driver._statements_observed(engine) else "driver")
+        return await driver.fetch_text(engine, sql, parameters)
 
     monkeypatch.setattr("api.planning.plans.fetch_text", spy)
 
@@ -69,15 +69,19 @@ async def test_a_statement_cancelled_midway_never_returns_its_connection_to_the_
         else "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000)"
         " SELECT CAST(count(*) AS text) FROM n"
     )
-    connection = await engine.connect()
+    invalidated: list[object] = []
+
+    def on_invalidate(_dbapi_connection: Any, _record: Any, error: object) -> None:
+        invalidated.append(error)
+
+    event.listen(engine.sync_engine.pool, "invalidate", on_invalidate)
     try:
-        running = asyncio.ensure_future(driver.fetch_text(connection, slow, ()))
+        running = asyncio.ensure_future(driver.fetch_text(engine, slow, ()))
         await asyncio.sleep(0.05)
         running.cancel()
         with pytest.raises(asyncio.CancelledError):
             await running
-        assert connection.invalidated
+        assert len(invalidated) == 1
     finally:
-        await connection.close()
-    async with engine.connect() as fresh:  # the pool still serves
-        assert await driver.fetch_text(fresh, "SELECT 'ok'", ()) == "ok"
+        event.remove(engine.sync_engine.pool, "invalidate", on_invalidate)
+    assert await driver.fetch_text(engine, "SELECT 'ok'", ()) == "ok"  # the pool still serves
