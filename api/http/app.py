@@ -8,7 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -268,7 +268,9 @@ def _read_pool_options(settings: Settings) -> dict[str, Any]:
     They are pinged only after an idle spell."""
     options = _pool_options(settings, ping=False)
     options.update(isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
-    if settings.database_url.startswith("sqlite"):
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        # (an in-memory database is one connection SQLAlchemy shares: no pool to size)
         options.update(pool_size=SQLITE_READERS, max_overflow=0)
     return options
 

@@ -1,12 +1,11 @@
 """The orders credits are listed in: a title's by billing, a person's newest title first."""
 
-from sqlalchemy import select
-
 from api.planning.pages import Ordering, SortKey
 from models import Title as TitleRow
 from models.columns import table_of
 
-TITLES = table_of(TitleRow)
+# One alias for every use: each page of a person's credits reads it in its own scope.
+CREDIT_TITLE = table_of(TitleRow).alias("credit_title")
 
 BILLING_ORDER = Ordering(
     "CREDITS", (SortKey(lambda row: row.c.position), SortKey(lambda row: row.c.id))
@@ -14,13 +13,8 @@ BILLING_ORDER = Ordering(
 NEWEST_TITLES_FIRST = Ordering(
     "FILMOGRAPHY",
     (
-        SortKey(
-            lambda credit: (
-                select(TITLES.c.year).where(TITLES.c.id == credit.c.title_id).scalar_subquery()
-            ),
-            descending=True,
-            nullable=True,
-        ),
+        SortKey(lambda _credit: CREDIT_TITLE.c.year, descending=True, nullable=True),
         SortKey(lambda row: row.c.id),
     ),
+    join=lambda credit: credit.join(CREDIT_TITLE, CREDIT_TITLE.c.id == credit.c.title_id),
 )

@@ -134,7 +134,13 @@ class Listing(Protocol):
 
     def keys(self, row: Row, args: Args) -> list[tuple[SortKey, ColumnElement[Any]]]: ...
 
-    def source(self, row: Row, args: Args) -> FromClause: ...
+    def source(self, row: Row, args: Args) -> FromClause:
+        """What the rows are read from, with any table their keys read joined."""
+        ...
+
+    def counted(self, row: Row, args: Args) -> FromClause:
+        """What totalCount counts: `source` without joins that only the keys read."""
+        ...
 
     def after(self, row: Row, args: Args) -> ColumnElement[bool] | None:
         """Rows after the `after` cursor (None: from the start)."""
@@ -185,6 +191,9 @@ class Keyset:
         return self.choose(args).columns(row)
 
     def source(self, row: Row, args: Args) -> FromClause:
+        return self.choose(args).source(row)
+
+    def counted(self, row: Row, args: Args) -> FromClause:
         return row  # type: ignore[no-any-return]
 
     def after(self, row: Row, args: Args) -> ColumnElement[bool] | None:

@@ -330,7 +330,7 @@ async def _paged(definition: Paged, root: Loaded | None, info: Any, args: Args) 
         async def count() -> int:
             stmt = (
                 select(func.count())
-                .select_from(listing.source(target, args))
+                .select_from(listing.counted(target, args))
                 .where(counted(None, target, args))
             )
             return int((await _rows(info, stmt))[0][0])
@@ -375,7 +375,7 @@ async def _paged(definition: Paged, root: Loaded | None, info: Any, args: Args) 
     async def load_counts(pks: list[int]) -> list[int]:
         stmt = (
             select(parent.c.id, func.count(target.c.id))
-            .select_from(parent.join(listing.source(target, args), counted(parent, target, args)))
+            .select_from(parent.join(listing.counted(target, args), counted(parent, target, args)))
             .where(_of_ids(root, parent, pks))
             .group_by(parent.c.id)
         )

@@ -124,6 +124,9 @@ class Ranked:
         fts = _fts(row)
         return titles.join(fts, fts.c.rowid == row.c.id)
 
+    def counted(self, row: Row, args: Args) -> FromClause:
+        return self.source(row, args)  # the match is what is counted
+
     def after(self, row: Row, args: Args) -> ColumnElement[bool] | None:
         return None
 

@@ -19,6 +19,7 @@ import pytest
 from api.core.ids import encode_id
 from seed.load import utc_today
 from tests.conftest import StatementCounter
+from tests.helpers import data
 
 # Responses carry their request id: the same one on both sides, so bytes compare.
 SAME_ID = {"X-Request-ID": "compared"}
@@ -483,3 +484,51 @@ async def test_the_reference_reads_region_entries_of_its_titles_only(
     by_entry = [s for s in statements if "monetization_masks" in s and ") AS parent" in s]
     assert len(by_entry) == 2  # availableToStream, offers
     assert all("parent.title_id IN" in statement for statement in by_entry), by_entry
+
+
+async def test_an_unfiltered_page_has_its_size_written_into_the_statement(
+    client: httpx.AsyncClient,
+    reference_client: httpx.AsyncClient,
+    count_statements: StatementCounter,
+) -> None:
+    """Then PostgreSQL can keep one generic plan for it; a page whose rows depend on
+    bound values (a filter, a cursor) keeps its size bound, so each request is planned
+    with its own values."""
+    cards = "query($n: Int) { titles(first: $n) { edges { node { slug } } } }"
+    filtered = """query($n: Int, $g: [String!]) {
+      titles(first: $n, filter: {genres: $g}) { edges { node { slug } } } }"""
+    statements = {}
+    for name, query, variables in [
+        ("cards of 3", cards, {"n": 3}),
+        ("cards of 4", cards, {"n": 4}),
+        ("filtered", filtered, {"n": 3, "g": ["drama"]}),
+    ]:
+        payload = {"query": query, "variables": variables}
+        expected = await reference_client.post("/graphql", json=payload, headers=SAME_ID)
+        count_statements.statements.clear()
+        planned = await client.post("/graphql", json=payload, headers=SAME_ID)
+        assert planned.content == expected.content
+        assert len(data(planned.json())["titles"]["edges"]) == variables["n"]
+        [statements[name]] = count_statements.statements
+    assert "LIMIT 4" in statements["cards of 3"] and "LIMIT 5" in statements["cards of 4"]
+    assert "LIMIT 4" not in statements["filtered"]
+
+
+async def test_a_person_page_orders_credits_by_their_titles_joined_once(
+    client: httpx.AsyncClient,
+    reference_client: httpx.AsyncClient,
+    count_statements: StatementCounter,
+) -> None:
+    """Newest title first: the title's year comes from a join, not from a subquery run
+    per credit and per use; totalCount counts credits without it."""
+    payload = {
+        "query": (WORKLOADS / "w8_person.graphql").read_text(),
+        "variables": {"slug": "steven-spielberg"},
+    }
+    expected = await reference_client.post("/graphql", json=payload, headers=SAME_ID)
+    count_statements.statements.clear()
+    planned = await client.post("/graphql", json=payload, headers=SAME_ID)
+    assert planned.content == expected.content
+    assert expected.json()["data"]["person"]["credits"]["totalCount"] > 1
+    [statement] = count_statements.statements
+    assert statement.count("JOIN titles AS credit_title") == 1
