@@ -51,6 +51,7 @@ from graphql.execution.values import VariableValues, get_argument_values
 from graphql.language import Visitor
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, literal_column, null, select
 from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
+from sqlmodel import AutoString
 from strawberry.types.field import StrawberryField
 
 from api.core.response_cache import LISTS
@@ -212,8 +213,10 @@ def _shown_as_stored(column: Any, field: GraphQLOutputType) -> bool:
         if not isinstance(column, sa.Enum) or members is None:
             return False
         return all(scalar.serialize(member) == member.value for member in members)
-    if scalar is GraphQLString:
-        return isinstance(column, sa.String) and not isinstance(column, sa.Enum)
+    if scalar is GraphQLString:  # SQLModel's AutoString is a String that changes no value
+        return isinstance(column, AutoString) or (
+            isinstance(column, sa.String) and not isinstance(column, sa.Enum)
+        )
     if scalar is GraphQLInt:
         return isinstance(column, sa.Integer) and not isinstance(column, sa.BigInteger)
     if scalar.name == "Date":
