@@ -3,10 +3,11 @@
 import enum
 
 import sqlalchemy as sa
-from graphql import GraphQLEnumType, GraphQLEnumValue, GraphQLList, GraphQLNonNull
+from graphql import GraphQLEnumType, GraphQLEnumValue, GraphQLList, GraphQLNonNull, GraphQLString
+from sqlmodel import AutoString
 
 from api.planning.planner import _shown_as_stored
-from models import CreditRole
+from models import CreditRole, Title
 
 
 class Stored(enum.Enum):
@@ -47,3 +48,10 @@ def test_the_schemas_credit_roles_are_copied() -> None:
     assert isinstance(role, GraphQLEnumType)
     column = sa.Enum(CreditRole, values_callable=lambda members: [m.value for m in members])
     assert _shown_as_stored(column, role)
+
+
+def test_text_is_copied_whether_a_string_or_sqlmodels_autostring() -> None:
+    assert _shown_as_stored(sa.String(), GraphQLString)
+    assert _shown_as_stored(AutoString(), GraphQLNonNull(GraphQLString))
+    assert isinstance(Title.__table__.c.name.type, AutoString)  # type: ignore[attr-defined]
+    assert not _shown_as_stored(sa.Enum(Stored), GraphQLString)  # stored by member names
