@@ -86,8 +86,11 @@ class DocumentPlans:
     operation: OperationDefinitionNode
     fragments: dict[str, FragmentDetails]
     probes: dict[Hashable, Probe] = field(default_factory=dict)
-    # The cost limits' measure, when no page size comes from a variable (else per request)
+    # The cost limits' measure, when no page size comes from a variable; else by the
+    # values of the variables page sizes come from (`sized_by`).
     measure: Measure | None = None
+    sized_by: tuple[str, ...] = ()
+    measures: dict[tuple[object, ...], Measure] = field(default_factory=dict)
     # None: this shape is left to strawberry (too deep for SQLite's parser)
     plans: OrderedDict[tuple[Hashable, ...], "Plan | None"] = field(default_factory=OrderedDict)
 
@@ -125,9 +128,7 @@ class QueryPlans:
         if isinstance(coerced, list):
             return None
         bound = Bound(coerced, utc_now(), tags)
-        measure = entry.measure or (
-            Walker(self.schema._schema, entry.document, entry.operation, variables).measure()
-        )
+        measure = entry.measure or self._measure(entry, variables or {})
         if violation(measure, self.limits) is not None:
             return None
         try:
@@ -192,9 +193,22 @@ class QueryPlans:
             if isinstance(definition, FragmentDefinitionNode)
         }
         entry = DocumentPlans(document, operation, fragments, _directive_probes(document))
-        if not _page_size_from_variable(document):
+        entry.sized_by = _page_size_variables(document)
+        if not entry.sized_by:
             entry.measure = Walker(self.schema._schema, document, operation, {}).measure()
         return entry
+
+    def _measure(self, entry: DocumentPlans, variables: dict[str, Any]) -> Measure:
+        """The document's measure for these page sizes (valid variables: numbers or null;
+        typed, as the walker tells 50 from 50.0)."""
+        sizes = tuple((type(size), size) for size in map(variables.get, entry.sized_by))
+        found = entry.measures.get(sizes)
+        if found is None:
+            walker = Walker(self.schema._schema, entry.document, entry.operation, variables)
+            found = entry.measures[sizes] = walker.measure()
+            if len(entry.measures) > MAX_PLANS_PER_DOCUMENT:
+                del entry.measures[next(iter(entry.measures))]
+        return found
 
     def _plan(self, entry: DocumentPlans, bound: Bound) -> Plan | None:
         signature = entry.signature(bound)
@@ -266,18 +280,21 @@ def _is_enum(value: Any) -> bool:
     return isinstance(value, enum.Enum)
 
 
-def _page_size_from_variable(document: DocumentNode) -> bool:
-    finder = _VariablePageSize()
+def _page_size_variables(document: DocumentNode) -> tuple[str, ...]:
+    """The variables some `first` argument takes its value from."""
+    finder = _VariablePageSizes()
     visit(document, finder)
-    return finder.found
+    return tuple(sorted(finder.names))
 
 
-class _VariablePageSize(Visitor):
-    found = False
+class _VariablePageSizes(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
 
     def enter_argument(self, node: ArgumentNode, *_: Any) -> None:
         if node.name.value == "first" and isinstance(node.value, VariableNode):
-            self.found = True
+            self.names.add(node.value.name.value)
 
 
 def _directive_probes(document: DocumentNode) -> dict[Hashable, Probe]:

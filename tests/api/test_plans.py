@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from api.core.ids import encode_id
+from api.planning import plans as plans_module
 from seed.load import utc_today
 from tests.conftest import StatementCounter
 from tests.helpers import data
@@ -532,3 +533,24 @@ async def test_a_person_page_orders_credits_by_their_titles_joined_once(
     assert expected.json()["data"]["person"]["credits"]["totalCount"] > 1
     [statement] = count_statements.statements
     assert statement.count("JOIN titles AS credit_title") == 1
+
+
+async def test_a_page_size_from_a_variable_is_measured_once_per_size(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    walked: list[object] = []
+    real_walker = plans_module.Walker
+
+    def counting_walker(*args: Any) -> Any:
+        walked.append(args[-1])
+        return real_walker(*args)
+
+    monkeypatch.setattr(plans_module, "Walker", counting_walker)
+    query = "query($n: Int) { titles(first: $n) { edges { node { slug genres { slug } } } } }"
+    costs = []
+    for n in (3, 3, 4, 3):
+        body = (await client.post("/graphql", json={"query": query, "variables": {"n": n}})).json()
+        assert len(data(body)["titles"]["edges"]) == n
+        costs.append(body["extensions"]["cost"]["requestedNodes"])
+    assert walked == [{"n": 3}, {"n": 4}]
+    assert costs[0] == costs[1] == costs[3] < costs[2]
