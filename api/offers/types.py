@@ -17,6 +17,7 @@ from api.offers.sorters import AS_LISTED, LINK_ORDER, NEWEST_PRICE_FIRST, OFFER_
 from api.planning.declare import column, entity, loaded, node_id, planned
 from api.planning.fields import Args, Many, One, Scalars, Value
 from api.planning.pages import Row, validate_first
+from api.series.columns import season_number
 from models import AvailabilityChange as AvailabilityChangeRow
 from models import (
     AvailabilityChangeKind,
@@ -28,7 +29,6 @@ from models import (
     OfferPrice,
     Platform,
     Region,
-    Season,
     VideoQuality,
 )
 from models import Offer as OfferRow
@@ -52,7 +52,6 @@ OFFER_PRICES = OfferPrice.__table__  # type: ignore[attr-defined]
 OFFER_LANGUAGES = OfferLanguage.__table__  # type: ignore[attr-defined]
 CHANGES = AvailabilityChangeRow.__table__  # type: ignore[attr-defined]
 REGIONS = Region.__table__  # type: ignore[attr-defined]
-SEASONS = Season.__table__  # type: ignore[attr-defined]
 TITLES = TitleRow.__table__  # type: ignore[attr-defined]
 
 _MONETIZATION_BIT = {member.value: 1 << rank for rank, member in enumerate(Monetization)}
@@ -157,11 +156,6 @@ def _link(offer: Row, args: Args) -> Any:
     return func.coalesce(chosen, offer.c.url)
 
 
-def _season_number(offer: Row, _args: Args) -> Any:
-    season = SEASONS.alias()
-    return select(season.c.number).where(season.c.id == offer.c.season_id).scalar_subquery()
-
-
 def _history_limit(args: Args) -> Any:
     return args.param("first", lambda first: validate_first(20 if first is None else first))
 
@@ -185,7 +179,7 @@ class Offer:
         "available_until", description='"Leaving soon" when close.'
     )
     season: int | None = planned(
-        Value(_season_number), description="The season this offer is of; null: the whole title."
+        Value(season_number), description="The season this offer is of; null: the whole title."
     )
     audio_languages: list[str] = planned(_languages(LanguageUse.AUDIO))
     subtitle_languages: list[str] = planned(_languages(LanguageUse.SUBTITLE))

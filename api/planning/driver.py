@@ -6,11 +6,11 @@ through it cost a `node` request about an eighth of its instructions, and the
 `Connection` around the pooled one a further twentieth (callgrind). So, unless
 someone listens to statements on the engine (SQL tracing, tests counting
 statements), the statement goes to the driver connection of a connection taken
-straight from the engine's pool: asyncpg's `fetchval`, or aiosqlite's `execute_fetchall` (one trip to SQLite's
-thread where SQLAlchemy's cursor takes four). The pool, its events and its
-invalidation stay SQLAlchemy's, and a failure is raised as the same `DBAPIError`
-SQLAlchemy would raise, so errors are classified (and dropped connections retried)
-one way whichever path ran.
+straight from the engine's pool: asyncpg's `fetchval`, or aiosqlite's
+`execute_fetchall` (one trip to SQLite's thread where SQLAlchemy's cursor takes
+four). The pool, its events and its invalidation stay SQLAlchemy's, and a failure
+is raised as the same `DBAPIError` SQLAlchemy would raise, so errors are classified
+(and dropped connections retried) one way whichever path ran.
 """
 
 import asyncio

@@ -19,17 +19,16 @@ from api.people.types import AFTER, PAGE, ROLES, Credit, of_roles
 from api.planning.declare import NO_DEFAULT, column, entity, node_id, planned
 from api.planning.fields import Args, Keyset, Many, One, Paged, Value
 from api.planning.pages import Row
+from api.series.columns import SEASONS, season_number
 from api.series.sorters import EPISODES_BY_NUMBER
 from models import Episode as EpisodeRow
 from models import EpisodeCredit, ImageKind, Monetization
-from models import Season as SeasonRow
 
 if TYPE_CHECKING:
     from api.titles.types import Title
 
 LazyTitle = Annotated["Title", strawberry.lazy("api.titles.types")]
 
-SEASONS = SeasonRow.__table__  # type: ignore[attr-defined]
 EPISODES = EpisodeRow.__table__  # type: ignore[attr-defined]
 EPISODE_CREDITS = EpisodeCredit.__table__  # type: ignore[attr-defined]
 # An episode's guest credits with the series' title id, which a `Credit` shows and tags.
@@ -57,11 +56,6 @@ def _episode_count(season: Row, _args: Any) -> Any:
 
 def _guest_credits(episode: Row, credit: Row, args: Args) -> Any:
     return of_roles(credit.c.episode_id == episode.c.id, credit, args)
-
-
-def _season_number(episode: Row, _args: Any) -> Any:
-    season = SEASONS.alias()
-    return select(season.c.number).where(season.c.id == episode.c.season_id).scalar_subquery()
 
 
 OFFER_ARGUMENTS: dict[str, tuple[Any, Any]] = {
@@ -123,7 +117,7 @@ class Episode(Node):
     season: Season = planned(
         One(lambda _: Season, lambda episode, season, _: season.c.id == episode.c.season_id)
     )
-    season_number: int = planned(Value(_season_number))
+    season_number: int = planned(Value(season_number))
     number: int = column("number")
     name: str = column("name")
     synopsis: Blurb | None = planned(Value(lambda row, _: row.c.synopsis, _blurb))

@@ -31,8 +31,9 @@ from api.planning.fields import Args, Keyset, Many, One, Paged, Scalars, Value
 from api.planning.pages import Row, SortKey, parse_str
 from api.reviews.sorters import NEWEST_FIRST
 from api.reviews.types import Review
+from api.series.columns import SEASONS
 from api.series.sorters import BY_NUMBER, NEXT_TO_AIR
-from api.series.types import SEASONS, Episode, Season
+from api.series.types import Episode, Season
 from api.titles.sorters import BY_NAME
 from api.tv.sorters import BY_START
 from api.tv.types import CHANNELS, Airing, Channel
