@@ -220,7 +220,7 @@ class Offer:
     )
 
     @classmethod
-    def from_row(cls, offer: OfferRow, _provider: ProviderRow | None = None) -> Self:
+    def from_row(cls, offer: OfferRow) -> Self:
         return loaded(cls, offer)
 
 
