@@ -7,7 +7,7 @@ from strawberry.extensions import DisableIntrospection, SchemaExtension
 from strawberry.tools import merge_types
 
 from api.core.limits import DocumentLimits, QueryLimits
-from api.core.validated import RememberedValidation, ValidDocuments
+from api.core.validated import RememberedValidation, Validations
 from api.offers.mutations import OfferMutation
 from api.offers.queries import AvailabilityQuery, ProviderQuery
 from api.offers.subscriptions import AvailabilitySubscription
@@ -38,9 +38,9 @@ def create_schema(settings: Settings | None = None) -> Schema:
     limits = DocumentLimits.from_settings(settings)
     # QueryLimits parses (cached, with the token limit), so strawberry's ParserCache is
     # not listed; it checks depth, aliases and requested nodes before execution.
-    valid: ValidDocuments = {}
+    validations: Validations = {}
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
-        lambda: RememberedValidation(valid),
+        lambda: RememberedValidation(validations),
         lambda: QueryLimits(limits),
     ]
     if not settings.introspection:

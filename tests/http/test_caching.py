@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.core.ids import encode_id
-from api.core.response_cache import ENTRY_BYTES, MemoryResponseCache
 from api.http.app import create_app
 from api.settings import Settings
 from tests.factories import make_title, rename_title
@@ -245,19 +244,3 @@ async def test_an_unreachable_redis_only_turns_the_cache_off(database_url: str) 
         for _ in range(2):
             body = await _post(http, {"query": TITLE, "variables": {"slug": "refusenik-2007"}})
             assert body["data"]["title"]["name"] == "Refusenik"
-
-
-async def test_the_memory_cache_is_bounded_by_bytes_too() -> None:
-    """Many large answers (or very many small ones) cannot hold the process's memory."""
-    cache = MemoryResponseCache(60, max_entries=1_000, max_bytes=20 * (ENTRY_BYTES + 2_000))
-    for n in range(100):
-        await cache.put(f"k{n:03}", b"x" * 1_990, [f"t{n}"], 0)
-    assert cache.bytes <= cache.max_bytes
-    kept = [n for n in range(100) if await cache.get(f"k{n:03}") is not None]
-    assert kept == list(range(80, 100))  # the most recent, least recently used out first
-    await cache.put("huge", b"x" * cache.max_bytes, [], 0)
-    assert await cache.get("huge") is None
-    assert await cache.get("k099") is not None
-    await cache.invalidate(["t99"])
-    assert await cache.get("k099") is None
-    assert cache.bytes == 19 * (ENTRY_BYTES + 4 + 1_990)
