@@ -38,8 +38,8 @@ async def connect(engine: AsyncEngine) -> AsyncConnection:
 async def checkout(engine: AsyncEngine) -> PoolProxiedConnection:
     """A connection straight from the engine's pool, without SQLAlchemy's Connection
     around it (for a statement run on the driver itself); returned as `connect`'s is.
-    The caller gives it back with `greenlet_spawn(connection.close)`."""
-    return await _shielded(greenlet_spawn(_raw_connection, engine.sync_engine), _close_pooled)
+    The caller gives it back with `give_back`."""
+    return await _shielded(greenlet_spawn(_raw_connection, engine.sync_engine), give_back)
 
 
 def _raw_connection(engine: Engine) -> PoolProxiedConnection:
@@ -55,7 +55,8 @@ def _raw_connection(engine: Engine) -> PoolProxiedConnection:
         ) from error
 
 
-async def _close_pooled(connection: PoolProxiedConnection) -> None:
+async def give_back(connection: PoolProxiedConnection) -> None:
+    """Returns a `checkout` connection to its pool."""
     await greenlet_spawn(connection.close)
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.util import greenlet_spawn
 
-from api.core.reads import checkout, connect
+from api.core.reads import checkout, connect, give_back
 
 
 async def fetch_text(engine: AsyncEngine, sql: str, parameters: tuple[Any, ...]) -> str:
@@ -30,11 +30,9 @@ async def fetch_text(engine: AsyncEngine, sql: str, parameters: tuple[Any, ...])
         return await _through_sqlalchemy(engine, sql, parameters)
     pooled = await checkout(engine)
     try:
-        text = await _on_driver(engine, pooled, sql, parameters)
+        return await _on_driver(engine, pooled, sql, parameters)
     except Exception as error:
         reported = await _as_sqlalchemy_error(engine, pooled, sql, parameters, error)
-        if pooled.is_valid:
-            await greenlet_spawn(pooled.close)
         if reported is error:
             raise
         raise reported from error
@@ -43,8 +41,9 @@ async def fetch_text(engine: AsyncEngine, sql: str, parameters: tuple[Any, ...])
         # cancelling it, so, as SQLAlchemy does, the connection is never reused.
         await asyncio.shield(greenlet_spawn(pooled.invalidate))
         raise
-    await greenlet_spawn(pooled.close)
-    return text
+    finally:
+        if pooled.is_valid:  # not invalidated above
+            await give_back(pooled)
 
 
 async def _on_driver(
