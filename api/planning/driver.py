@@ -21,16 +21,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.util import greenlet_spawn
 
-from api.core.reads import checkout, connect, give_back
+from api.core.reads import checkout, connect, give_back, use_generic_plans
 
 
-async def fetch_text(engine: AsyncEngine, sql: str, parameters: tuple[Any, ...]) -> str:
-    """The first column of the statement's one row."""
+async def fetch_text(
+    engine: AsyncEngine, sql: str, parameters: tuple[Any, ...], by_key: bool = False
+) -> str:
+    """The first column of the statement's one row. `by_key`: every row it reads is
+    found by key, so on PostgreSQL it runs on a generic plan (`use_generic_plans`)."""
     if _statements_observed(engine):
-        return await _through_sqlalchemy(engine, sql, parameters)
+        return await _through_sqlalchemy(engine, sql, parameters, by_key)
     pooled = await checkout(engine)
     try:
-        return await _on_driver(engine, pooled, sql, parameters)
+        return await _on_driver(engine, pooled, sql, parameters, by_key)
     except Exception as error:
         reported = await _as_sqlalchemy_error(engine, pooled, sql, parameters, error)
         if reported is error:
@@ -47,17 +50,24 @@ async def fetch_text(engine: AsyncEngine, sql: str, parameters: tuple[Any, ...])
 
 
 async def _on_driver(
-    engine: AsyncEngine, pooled: PoolProxiedConnection, sql: str, parameters: tuple[Any, ...]
+    engine: AsyncEngine,
+    pooled: PoolProxiedConnection,
+    sql: str,
+    parameters: tuple[Any, ...],
+    by_key: bool,
 ) -> str:
     driver: Any = pooled.driver_connection
     if engine.dialect.name == "sqlite":
         rows = await driver.execute_fetchall(sql, parameters)
         return rows[0][0]  # type: ignore[no-any-return]
+    await use_generic_plans(pooled, by_key)
     return await driver.fetchval(sql, *parameters)  # type: ignore[no-any-return]
 
 
-async def _through_sqlalchemy(engine: AsyncEngine, sql: str, parameters: tuple[Any, ...]) -> str:
-    connection = await connect(engine)
+async def _through_sqlalchemy(
+    engine: AsyncEngine, sql: str, parameters: tuple[Any, ...], by_key: bool
+) -> str:
+    connection = await connect(engine, generic_plans=by_key and engine.dialect.name != "sqlite")
     try:
         result = await connection.exec_driver_sql(sql, parameters)
         text: str = result.scalar_one()

@@ -138,6 +138,9 @@ class Statement:
     select: Select[Any] | None  # None: nothing to read (`{ __typename }`)
     shape: Shape
     sources: dict[str, Source] = field(default_factory=dict)
+    # Every root field reads at most one row, found by key (`title(slug:)`, `node`...):
+    # how many rows each part reads depends on the data, not on the request's values.
+    by_key: bool = False
     processors: dict[str, Callable[[Any], Any] | None] = field(default_factory=dict)
 
 
@@ -327,6 +330,7 @@ class Planner:
         self.probes: dict[Hashable, Probe] = {}
         self._aliases = 0
         self._now: ColumnElement[Any] | None = None
+        self._lists_at_root = False
 
     # Parameters and names
 
@@ -360,7 +364,7 @@ class Planner:
         if self.json.postgres:  # as text, not decoded by the driver: Python parses it once
             answer = sa.cast(answer, sa.Text)
         query = select(answer) if values else None
-        return Statement(query, shape, self.sources)
+        return Statement(query, shape, self.sources, by_key=not self._lists_at_root)
 
     def _object(
         self,
@@ -461,6 +465,7 @@ class Planner:
         self, definition: Scalars, row: Row | None, args: PlanArgs, site: Site
     ) -> tuple[ColumnElement[Any], Shape]:
         source = self.alias(definition.table)
+        self._lists_at_root |= row is None
         value = definition.value(source)
         keys = [(key, key.column(source)) for key in definition.order]
         inner = (
@@ -537,6 +542,7 @@ class Planner:
     ) -> tuple[ColumnElement[Any], Shape]:
         cls, entity = self._target(definition, args)
         row = self.alias(entity.table)
+        self._lists_at_root |= parent is None
         keys = [(key, key.column(row)) for key in definition.order]
         chosen = (
             select(row, *_labels(keys))
@@ -578,6 +584,7 @@ class Planner:
             return validated(bound.arguments(site).get("first"))
 
         row = self.alias(definition.rows_of(entity))
+        self._lists_at_root |= parent is None
         keys = listing.keys(row, args)
         bound_before = len(self.sources)
         condition = definition.where(parent, row, args)

@@ -142,7 +142,7 @@ class QueryPlans:
             logger.exception("planning failed; strawberry answers")
             return None
         try:
-            text = "[]" if plan.sql is None else await self._run(plan.sql, parameters)
+            text = "[]" if plan.sql is None else await self._run(plan, parameters)
         except Exception as error:
             if _too_deep_for_sqlite(error):  # nothing was read: strawberry answers instead
                 entry.plans[entry.signature(bound)] = None
@@ -154,15 +154,17 @@ class QueryPlans:
             return None
         return orjson.dumps({"data": data, "extensions": cost_extension(measure, self.limits)})
 
-    async def _run(self, sql: str, parameters: tuple[Any, ...]) -> str:
+    async def _run(self, plan: Plan, parameters: tuple[Any, ...]) -> str:
         """The statement's JSON. A read on a pooled connection the server had dropped
         runs once more, on a new one (pooled connections are not pinged under load)."""
+        assert plan.sql is not None
+        by_key = plan.statement.by_key
         try:
-            return await fetch_text(self.engine, sql, parameters)
+            return await fetch_text(self.engine, plan.sql, parameters, by_key)
         except DBAPIError as error:
             if not error.connection_invalidated:
                 raise
-            return await fetch_text(self.engine, sql, parameters)
+            return await fetch_text(self.engine, plan.sql, parameters, by_key)
 
     def _entry(self, query: str, operation_name: str | None) -> DocumentPlans | None:
         key = (query, operation_name)

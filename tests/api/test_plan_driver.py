@@ -12,8 +12,10 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from api.core.reads import connect
 from api.planning import driver
 from models import Monetization
+from models.db import create_engine
 from tests.conftest import StatementCounter
 from tests.factories import make_offer, make_review, make_title
 
@@ -35,9 +37,9 @@ async def test_the_driver_and_sqlalchemy_answer_the_same_bytes(
     await make_review(sessions, title, reviewer="A")
     paths: list[str] = []
 
-    async def spy(engine: AsyncEngine, sql: str, parameters: tuple[Any, ...]) -> str:
+    async def spy(engine: AsyncEngine, sql: str, parameters: tuple[Any, ...], by_key: bool) -> str:
         paths.append("sqlalchemy" if driver._statements_observed(engine) else "driver")
-        return await driver.fetch_text(engine, sql, parameters)
+        return await driver.fetch_text(engine, sql, parameters, by_key)
 
     monkeypatch.setattr("api.planning.plans.fetch_text", spy)
 
@@ -85,3 +87,33 @@ async def test_a_statement_cancelled_midway_never_returns_its_connection_to_the_
     finally:
         event.remove(engine.sync_engine.pool, "invalidate", on_invalidate)
     assert await driver.fetch_text(engine, "SELECT 'ok'", ()) == "ok"  # the pool still serves
+
+
+async def test_a_statement_finding_its_rows_by_key_runs_on_a_generic_plan(
+    engine: AsyncEngine, database_url: str
+) -> None:
+    """On PostgreSQL, from its first run, whichever path runs it; the connection goes
+    back to PostgreSQL's own choice for any other statement, and for SQLAlchemy's uses."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite keeps no plans between statements")
+    mode = "SELECT current_setting('plan_cache_mode')"
+    one_connection = create_engine(
+        database_url, pool_size=1, max_overflow=0, isolation_level="AUTOCOMMIT"
+    )
+    try:
+        assert await driver.fetch_text(one_connection, mode, (), by_key=True) == (
+            "force_generic_plan"
+        )
+        assert await driver.fetch_text(one_connection, mode, ()) == "auto"
+        await driver.fetch_text(one_connection, mode, (), by_key=True)
+        connection = await connect(one_connection)
+        try:
+            assert (await connection.exec_driver_sql(mode)).scalar_one() == "auto"
+        finally:
+            await connection.close()
+        event.listen(one_connection.sync_engine, "before_cursor_execute", StatementCounter())
+        assert await driver.fetch_text(one_connection, mode, (), by_key=True) == (
+            "force_generic_plan"
+        )
+    finally:
+        await one_connection.dispose()

@@ -554,3 +554,27 @@ async def test_a_page_size_from_a_variable_is_measured_once_per_size(
         costs.append(body["extensions"]["cost"]["requestedNodes"])
     assert walked == [{"n": 3}, {"n": 4}]
     assert costs[0] == costs[1] == costs[3] < costs[2]
+
+
+async def test_statements_whose_root_fields_find_rows_by_key_are_marked_so(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the driver runs on PostgreSQL's generic plan: lookups, however deep their
+    lists; never a statement with a list or page at its root."""
+    marks: list[bool] = []
+    real_fetch_text = plans_module.fetch_text
+
+    async def recording(*args: Any) -> str:
+        marks.append(args[-1])
+        return await real_fetch_text(*args)
+
+    monkeypatch.setattr(plans_module, "fetch_text", recording)
+    title = '{ title(slug: "the-wizard-of-oz-1939") { name credits(first: 3) { totalCount } } }'
+    node = f'{{ node(id: "{encode_id("Title", 1)}") {{ id }} }}'
+    page = "{ titles(first: 2) { edges { node { slug } } } }"
+    mixed = '{ title(slug: "the-wizard-of-oz-1939") { name } titles(first: 1) { totalCount } }'
+    search = '{ search(text: "oz", first: 2) { edges { node { slug } } } }'
+    for query in (title, node, page, mixed, search):
+        body = (await client.post("/graphql", json={"query": query})).json()
+        assert "errors" not in body, body
+    assert marks == [True, True, False, False, False]
