@@ -138,7 +138,6 @@ class Statement:
     select: Select[Any] | None  # None: nothing to read (`{ __typename }`)
     shape: Shape
     sources: dict[str, Source] = field(default_factory=dict)
-    processors: dict[str, Callable[[Any], Any] | None] = field(default_factory=dict)
 
 
 class _Json:

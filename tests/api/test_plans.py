@@ -8,7 +8,9 @@ variables, cursors, filters, `node`, back-links and directives.
 """
 
 import asyncio
+import gc
 import time
+import weakref
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -554,3 +556,24 @@ async def test_a_page_size_from_a_variable_is_measured_once_per_size(
         costs.append(body["extensions"]["cost"]["requestedNodes"])
     assert walked == [{"n": 3}, {"n": 4}]
     assert costs[0] == costs[1] == costs[3] < costs[2]
+
+
+async def test_a_kept_plan_holds_its_sql_not_the_expression_it_was_compiled_from(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    compiled: list[weakref.ref[Any]] = []
+
+    class Recording(plans_module.Planner):
+        def plan(self) -> Any:
+            statement = super().plan()
+            compiled.append(weakref.ref(statement.select))
+            return statement
+
+    monkeypatch.setattr(plans_module, "Planner", Recording)
+    query = '{ a: title(slug: "refusenik-2007") { id } b: title(slug: "refusenik-2007") { id } }'
+    for _ in range(2):  # the second request runs the kept plan
+        body = (await client.post("/graphql", json={"query": query})).json()
+        assert data(body)["a"] == data(body)["b"] is not None
+    gc.collect()
+    [expression] = compiled
+    assert expression() is None
