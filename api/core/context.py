@@ -31,6 +31,15 @@ class Context:
     now: datetime = field(default_factory=utc_now)  # one clock for the whole request
     batches: Batches = field(default_factory=Batches)
 
+    async def close(self) -> None:
+        """The request is answered: its read connection goes back to the pool, and its
+        batches (the rows the reference resolvers loaded, their loaders and futures) are
+        let go of now. The context stays in reference cycles with strawberry's execution
+        until the cyclic collector runs, and kept them until then: a 50-title browse
+        page left 1.5 MB of such garbage, 0.6 MB without its batches (tracemalloc)."""
+        await self.reads.close()
+        self.batches = Batches()
+
     async def invalidate(self, *tags: str) -> None:
         """After a write commits: drop cached responses that show what it changed."""
         if self.cache is not None:

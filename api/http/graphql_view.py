@@ -260,7 +260,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         finally:
             context = getattr(request.state, "graphql_context", None)
             if context is not None:
-                await context.reads.close()
+                await context.close()
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(render_page(GRAPHQL_PATH, STATIC_PATH))

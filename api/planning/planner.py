@@ -141,7 +141,6 @@ class Statement:
     # Every root field reads at most one row, found by key (`title(slug:)`, `node`...):
     # how many rows each part reads depends on the data, not on the request's values.
     by_key: bool = False
-    processors: dict[str, Callable[[Any], Any] | None] = field(default_factory=dict)
 
 
 class _Json:

@@ -8,7 +8,9 @@ variables, cursors, filters, `node`, back-links and directives.
 """
 
 import asyncio
+import gc
 import time
+import weakref
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -16,8 +18,11 @@ from typing import Any
 import httpx
 import pytest
 
+from api.core.context import Context
 from api.core.ids import encode_id
+from api.http.graphql_view import GraphQLEndpoint
 from api.planning import plans as plans_module
+from api.planning.reference import Batches
 from seed.load import utc_today
 from tests.conftest import StatementCounter
 from tests.helpers import data
@@ -578,3 +583,48 @@ async def test_statements_whose_root_fields_find_rows_by_key_are_marked_so(
         body = (await client.post("/graphql", json={"query": query})).json()
         assert "errors" not in body, body
     assert marks == [True, True, False, False, False]
+
+
+async def test_a_kept_plan_holds_its_sql_not_the_expression_it_was_compiled_from(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    compiled: list[weakref.ref[Any]] = []
+
+    class Recording(plans_module.Planner):
+        def plan(self) -> Any:
+            statement = super().plan()
+            compiled.append(weakref.ref(statement.select))
+            return statement
+
+    monkeypatch.setattr(plans_module, "Planner", Recording)
+    query = '{ a: title(slug: "refusenik-2007") { id } b: title(slug: "refusenik-2007") { id } }'
+    for _ in range(2):  # the second request runs the kept plan
+        body = (await client.post("/graphql", json={"query": query})).json()
+        assert data(body)["a"] == data(body)["b"] is not None
+    gc.collect()
+    [expression] = compiled
+    assert expression() is None
+
+
+async def test_a_resolved_requests_rows_are_freed_when_it_is_answered(
+    reference_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not at the cyclic collector's next full run: the request's context is in cycles."""
+    batches: list[weakref.ref[Batches]] = []
+    real_get_context = GraphQLEndpoint.get_context
+
+    async def recording(self: GraphQLEndpoint, *args: Any, **kwargs: Any) -> Context:
+        context = await real_get_context(self, *args, **kwargs)
+        batches.append(weakref.ref(context.batches))
+        return context
+
+    monkeypatch.setattr(GraphQLEndpoint, "get_context", recording)
+    query = '{ title(slug: "refusenik-2007") { genres { name } credits(first: 2) { totalCount } } }'
+    gc.disable()
+    try:
+        body = (await reference_client.post("/graphql", json={"query": query})).json()
+        assert data(body)["title"]["genres"]
+        [request_batches] = batches
+        assert request_batches() is None
+    finally:
+        gc.enable()
