@@ -21,6 +21,7 @@ from sqlalchemy import (
     literal_column,
     select,
     table,
+    true,
 )
 
 from api.core.errors import BadUserInput
@@ -87,17 +88,50 @@ def matching(_parent: Row | None, row: Row, args: Args) -> ColumnElement[bool]:
 
 
 def best_matching(parent: Row | None, row: Row, args: Args) -> ColumnElement[bool]:
-    """On PostgreSQL, only the titles a page needs: read from the head of the
-    title_search_terms index (migration 0005) instead of ranking every match."""
-    if args.dialect != "postgresql" or not _has_terms(args):
-        return matching(parent, row, args)
+    """Only the titles a page needs. PostgreSQL reads them from the head of the
+    title_search_terms index (migration 0005) instead of ranking every match; on
+    SQLite `Ranked.source` joins the best ones, ranked in the index alone."""
+    if not _has_terms(args):
+        return false()
+    if args.dialect != "postgresql":
+        return true()
+    best = select(func.title_search_top(_tsquery(args), _needed(args)))
+    title_id: ColumnElement[int] = row.c.id
+    return title_id.in_(best.scalar_subquery())
+
+
+def _needed(args: Args) -> ColumnElement[int]:
+    """How many of the best matches a page needs: those before it, its own and one
+    more (to tell whether a next page exists)."""
     first = args.param(
         "first", lambda first: validate_first(20 if first is None else first), Integer()
     )
     offset = args.param("after", lambda after: position_after(SEARCH_LIST, after), Integer())
-    best = select(func.title_search_top(_tsquery(args), offset + first + 1))
-    title_id: ColumnElement[int] = row.c.id
-    return title_id.in_(best.scalar_subquery())
+    return offset + first + 1
+
+
+def _best(row: Row, args: Args) -> FromClause:
+    """SQLite: the ids (`rowid`) and ranks of the best matches a page needs, from the
+    FTS5 index alone. Ranking the whole join instead sorted every match's title row
+    (synopsis and all): half the search statement's time at 800 matches."""
+    fts = table("title_search", column("rowid"), column("title_search"))
+    rank = _bm25(fts.c.title_search).label("rank")
+    return (
+        select(fts.c.rowid, rank)
+        .where(fts.c.title_search.op("MATCH")(args.param("text", _query_text("sqlite"))))
+        .order_by(rank, fts.c.rowid)
+        .limit(_needed(args))
+        .subquery(_best_name(row))
+    )
+
+
+def _best_name(row: Row) -> str:
+    return f"{row.name}_best"
+
+
+def _bm25(index: ColumnElement[Any]) -> ColumnElement[Any]:
+    """Lower for better matches; a name hit weighs ten times a synopsis hit."""
+    return func.bm25(index, 10.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -113,19 +147,23 @@ class Ranked:
         if args.dialect == "postgresql":
             # title_search_rank (migration 0005) is an integer, so ties are exact.
             rank: ColumnElement[Any] = -func.title_search_rank(_vector(row), _tsquery(args))
-        else:  # bm25() is lower for better matches; a name hit weighs ten times a synopsis hit
-            rank = func.bm25(_fts(row).c.title_search, 10.0, 1.0)
+        else:  # the rank `source` joins (by name: the join is built there)
+            rank = literal_column(f"{_best_name(row)}.rank")
         return [(SortKey(lambda _: rank), rank), (SortKey(lambda row: row.c.id), row.c.id)]
 
     def source(self, row: Row, args: Args) -> FromClause:
         titles: FromClause = row
         if args.dialect == "postgresql" or not _has_terms(args):
             return titles
-        fts = _fts(row)
-        return titles.join(fts, fts.c.rowid == row.c.id)
+        best = _best(row, args)
+        return titles.join(best, best.c.rowid == row.c.id)
 
     def counted(self, row: Row, args: Args) -> FromClause:
-        return self.source(row, args)  # the match is what is counted
+        titles: FromClause = row
+        if args.dialect == "postgresql" or not _has_terms(args):
+            return titles
+        fts = _fts(row)  # every match is counted
+        return titles.join(fts, fts.c.rowid == row.c.id)
 
     def after(self, row: Row, args: Args) -> ColumnElement[bool] | None:
         return None

@@ -218,9 +218,12 @@ class Title(Node):
     genres: list[Genre] = planned(
         Many(
             lambda _: Genre,
-            lambda title, genre, _: genre.c.id.in_(
-                select(TITLE_GENRES.c.genre_id)
-                .where(TITLE_GENRES.c.title_id == title.c.id)
+            # EXISTS, not `genre.id IN (the title's genre ids)`: SQLite built the IN list
+            # as a temporary index for every title (a node's statement: 171K
+            # instructions, 74K with EXISTS).
+            lambda title, genre, _: (
+                exists()
+                .where(TITLE_GENRES.c.title_id == title.c.id, TITLE_GENRES.c.genre_id == genre.c.id)
                 # `title` may be outside the subquery in FROM this condition lands in
                 .correlate_except(TITLE_GENRES)
             ),

@@ -6,6 +6,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
@@ -213,3 +214,30 @@ async def _execute(database_url: str, statements: list[str]) -> list[list[tuple[
             answers.append([tuple(row) for row in result] if result.returns_rows else [])
     await engine.dispose()
     return answers
+
+
+def test_sqlite_statistics_lose_their_samples(database_url: str, tmp_path: Path) -> None:
+    """0010: samples of index values (sqlite_stat4) an earlier ANALYZE took are gone;
+    the other statistics stay."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL keeps no such samples")
+    scratch = _scratch_url(database_url, tmp_path)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["database_url"] = scratch
+    command.upgrade(config, "0009")
+    sampled_before = asyncio.run(_execute(scratch, SAMPLED_ANALYZE))[-1]
+    upgrade(scratch)
+    sampled, analysed = asyncio.run(_execute(scratch, STATISTICS))
+    assert sampled_before != [(0,)]
+    assert sampled == [(0,)]
+    assert analysed != [(0,)]
+
+
+SAMPLED_ANALYZE = [
+    "INSERT INTO providers (id, slug, name) VALUES (1, 'p', 'P'), (2, 'q', 'Q')",
+    "PRAGMA analysis_limit = 0",  # as connections analysed before 0010
+    "ANALYZE",
+    "SELECT count(*) FROM sqlite_stat4",
+]
+STATISTICS = ["SELECT count(*) FROM sqlite_stat4", "SELECT count(*) FROM sqlite_stat1"]
