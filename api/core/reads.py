@@ -34,8 +34,8 @@ async def connect(engine: AsyncEngine, generic_plans: bool = False) -> AsyncConn
     while it is being checked out (graphql-core cancels a failed field's siblings).
     `generic_plans`: see `use_generic_plans` (else PostgreSQL's own choice)."""
     connection = await _shielded(engine.connect(), AsyncConnection.close)
-    if connection.info.get(_GENERIC_PLANS, False) != generic_plans:
-        await use_generic_plans(await connection.get_raw_connection(), generic_plans)
+    assert connection.sync_connection is not None  # connected: its pooled one is at hand
+    await use_generic_plans(connection.sync_connection.connection, generic_plans)
     return connection
 
 
