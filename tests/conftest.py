@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.http.app import create_app
 from api.keys import create_key
+from api.planning.leases import leases
 from api.settings import Settings
 from models import ApiKeyRole
 from models.db import create_engine, create_sessionmaker
@@ -55,7 +56,19 @@ def database_url() -> Iterator[str]:
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(database_url)
     yield engine
+    await leases(engine).release()
     await engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+async def _kept_connections_end_with_their_test(
+    request: pytest.FixtureRequest,
+) -> AsyncIterator[None]:
+    """The shared engine's planned reads keep connections (api/planning/leases.py): they
+    go back to the pool when the test ends, not a second later during another test."""
+    yield
+    if "engine" in request.fixturenames:
+        await leases(request.getfixturevalue("engine")).release()
 
 
 @pytest.fixture(scope="session")

@@ -42,6 +42,7 @@ from api.live.feed import create_change_feed
 from api.live.metrics import LiveCollector
 from api.observability.metrics import Metrics
 from api.observability.middleware import Observability
+from api.planning.leases import leases
 from api.planning.plans import QueryPlans
 from api.schema import create_schema
 from api.settings import Settings, get_settings
@@ -140,6 +141,7 @@ def create_app(
             await redis.start()
         yield
         await live.aclose()
+        await leases(reads).release()  # before any dispose: `reads` may share `engine`'s pool
         await engine.dispose()
         await reads.dispose()
         if limiter is not None:

@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import Response
 
+from api.planning.leases import kept_idle
+
 MAX_OPERATIONS = 200
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 # From a cached answer (~0.2 ms) to the request timeout.
@@ -101,5 +103,6 @@ def _pool_counts(engine: AsyncEngine) -> Iterable[tuple[str, int]]:
     checked_out = getattr(pool, "checkedout", None)
     checked_in = getattr(pool, "checkedin", None)
     if callable(checked_out) and callable(checked_in):  # QueuePool: other pools keep none
-        yield "in_use", int(checked_out())
-        yield "idle", int(checked_in())
+        kept = kept_idle(engine)  # checked out, but waiting for the next planned read
+        yield "in_use", int(checked_out()) - kept
+        yield "idle", int(checked_in()) + kept

@@ -5,8 +5,8 @@ processing, not even a `Connection`: the statement returns one text value). Goin
 through it cost a `node` request about an eighth of its instructions, and the
 `Connection` around the pooled one a further twentieth (callgrind). So, unless
 someone listens to statements on the engine (SQL tracing, tests counting
-statements), the statement goes to the driver connection of a connection taken
-straight from the engine's pool: asyncpg's `fetchval`, or aiosqlite's
+statements), the statement goes to the driver connection of a pooled connection the
+planned reads keep (api/planning/leases.py): asyncpg's `fetchval`, or aiosqlite's
 `execute_fetchall` (one trip to SQLite's thread where SQLAlchemy's cursor takes
 four). The pool, its events and its invalidation stay SQLAlchemy's, and a failure
 is raised as the same `DBAPIError` SQLAlchemy would raise, so errors are classified
@@ -21,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.util import greenlet_spawn
 
-from api.core.reads import checkout, connect, give_back, use_generic_plans
+from api.core.reads import connect, use_generic_plans
+from api.planning.leases import leases
 
 
 async def fetch_text(
@@ -31,11 +32,14 @@ async def fetch_text(
     found by key, so on PostgreSQL it runs on a generic plan (`use_generic_plans`)."""
     if _statements_observed(engine):
         return await _through_sqlalchemy(engine, sql, parameters, by_key)
-    pooled = await checkout(engine)
+    kept = leases(engine)
+    pooled = await kept.take()
     try:
         return await _on_driver(engine, pooled, sql, parameters, by_key)
     except Exception as error:
         reported = await _as_sqlalchemy_error(engine, pooled, sql, parameters, error)
+        if isinstance(reported, DBAPIError) and reported.connection_invalidated:
+            await kept.release()  # as old as the one found closed: the pool replaces them
         if reported is error:
             raise
         raise reported from error
@@ -45,8 +49,8 @@ async def fetch_text(
         await asyncio.shield(greenlet_spawn(pooled.invalidate))
         raise
     finally:
-        if pooled.is_valid:  # not invalidated above
-            await give_back(pooled)
+        if pooled.is_valid:  # not invalidated above or by `_as_sqlalchemy_error`
+            await kept.put(pooled)
 
 
 async def _on_driver(
