@@ -75,7 +75,6 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         # Each worker logs as api/observability/logs.py says; the app writes its own access lines.
         "log_config": logging_config(settings.log_level, settings.log_format),
         "access_log": False,
-        "workers": settings.workers,
         # uvicorn calls its `http` class with its own arguments; a partial does as well.
         "http": cast(type[asyncio.Protocol], protocol),
         "timeout_keep_alive": settings.keep_alive_timeout_seconds,

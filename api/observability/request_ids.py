@@ -5,7 +5,6 @@ import contextvars
 import itertools
 import os
 import re
-import secrets
 import time
 from dataclasses import dataclass, field
 
@@ -37,9 +36,11 @@ def request_id_from(header: str | None) -> str:
 
 # New ids: a random prefix per process and a counter, 32 hex digits in all. Unique
 # without a system call per request (secrets' was a fiftieth of a small request).
+# os.urandom is what `secrets` reads, without loading OpenSSL's hashes (`secrets`
+# imports hmac) into processes that need none: the WORKERS supervisor logs with this.
 def _new_prefix() -> None:
     global _prefix, _sequence
-    _prefix, _sequence = secrets.token_hex(8), itertools.count()
+    _prefix, _sequence = os.urandom(8).hex(), itertools.count()
 
 
 _prefix: str

@@ -2,6 +2,7 @@
 sockets (connection handling happens below the app, out of reach of ASGI tests)."""
 
 import contextlib
+import os
 import signal
 import socket
 import time
@@ -13,8 +14,11 @@ import orjson
 import pytest
 from pydantic import ValidationError
 
+from api.http import supervisor
 from api.settings import Settings
 from tests.servers import Server, python_m_api
+
+GENRES = "{ genres { slug } }"
 
 HEADER_TIMEOUT = 1.0
 
@@ -153,7 +157,7 @@ def test_workers_serve_trust_the_listed_proxy_and_drain_on_sigterm(
             )
             assert response.json()["data"] == {"title": {"name": "Refusenik"}}
         # A request in flight (its body half sent) when SIGTERM comes is still answered.
-        body = orjson.dumps({"query": "{ genres { slug } }"})
+        body = orjson.dumps({"query": GENRES})
         with server.connect() as connection:
             connection.sendall(
                 b"POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json"
@@ -171,15 +175,46 @@ def test_workers_serve_trust_the_listed_proxy_and_drain_on_sigterm(
 
 
 def _children(pid: int) -> list[int]:
-    """Worker processes of `pid` (uvicorn spawns them through multiprocessing)."""
+    """Worker processes of `pid` (its supervisor's `python -m api --fd N`)."""
     children = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError):
             fields = stat.read_text().rsplit(")", 1)[1].split()
             cmdline = (stat.parent / "cmdline").read_bytes()
-            if int(fields[1]) == pid and b"spawn_main" in cmdline:
+            if int(fields[1]) == pid and b"\0--fd\0" in cmdline:
                 children.append(int(stat.parent.name))
     return children
+
+
+def test_a_worker_that_dies_is_replaced(database_url: str, tmp_path: Path) -> None:
+    with python_m_api(database_url, tmp_path, WORKERS="2", RESPONSE_CACHE_SECONDS="0") as server:
+        first, second = _children(server.process.pid)
+        time.sleep(supervisor.STARTUP_SECONDS)  # past its start: a crash, not a failed start
+        os.kill(first, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while sorted(_children(server.process.pid)) in ([second], [first, second]):
+            assert time.monotonic() < deadline, server.log.read_text()
+            time.sleep(0.1)
+        assert len(_children(server.process.pid)) == 2
+        for _ in range(4):  # whichever worker answers
+            response = httpx.post(server.url("/graphql"), json={"query": GENRES}, timeout=10)
+            assert response.json()["data"]["genres"]
+
+
+def test_workers_that_fail_at_start_stop_the_server(database_url: str, tmp_path: Path) -> None:
+    """A worker fails to build its app (a persisted-queries file that is not there):
+    the supervisor does not restart it for ever; it stops, failed, and says why."""
+    missing = tmp_path / "missing.json"
+    settings = {
+        "WORKERS": "2",
+        "RESPONSE_CACHE_SECONDS": "0",
+        "PERSISTED_QUERIES_FILE": str(missing),
+    }
+    with (
+        pytest.raises(AssertionError, match="failed at start"),
+        python_m_api(database_url, tmp_path, **settings),
+    ):
+        pass
 
 
 def test_several_workers_need_a_shared_response_cache() -> None:

@@ -1,0 +1,103 @@
+"""WORKERS > 1: worker processes serving one listening socket, and a small process
+watching them.
+
+uvicorn's own supervisor spawned its workers through multiprocessing: 52 MiB before
+any worker served (uvicorn, pydantic and asyncio's ssl loaded only to supervise, and
+multiprocessing's resource tracker, a process of its own). So `python -m api` binds
+the socket, then replaces itself (exec) with this module, which loads the standard
+library's process modules and logging (~11 MiB) and starts `python -m api --fd N`
+workers; each inherits the socket and serves it with uvicorn.
+
+SIGTERM or SIGINT: every worker finishes the requests it has and exits, then so does
+the supervisor. A worker that dies is replaced; one that fails within its first
+seconds (a setting it refuses, a database it cannot reach at start) would fail again,
+so the supervisor stops the others and exits with the failure.
+"""
+
+import argparse
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from types import FrameType
+from typing import get_args
+
+from api.observability.logs import LogFormat, configure_logging
+
+STARTUP_SECONDS = 5.0  # a worker exiting sooner failed to start
+POLL_SECONDS = 0.2
+
+logger = logging.getLogger("reelgraph.supervisor")
+
+
+class Supervisor:
+    def __init__(self, fd: int, workers: int) -> None:
+        self.fd = fd
+        self.count = workers
+        self.workers: dict[subprocess.Popen[bytes], float] = {}  # each with its start time
+        self.stopping = False
+
+    def stop(self, _signal: int = signal.SIGTERM, _frame: FrameType | None = None) -> None:
+        self.stopping = True
+
+    def run(self) -> int:
+        """Serves until stopped; the exit status."""
+        for _ in range(self.count):
+            self._start()
+        status = 0
+        while not self.stopping:
+            time.sleep(POLL_SECONDS)
+            status = self._replace_exited()
+        for worker in self.workers:
+            worker.send_signal(signal.SIGTERM)
+        for worker in self.workers:
+            # uvicorn ends by raising the signal it stopped for, as if it had not caught it
+            stopped = worker.wait() in (0, -signal.SIGTERM, -signal.SIGINT)
+            status = status or (0 if stopped else 1)
+        return status
+
+    def _start(self) -> None:
+        argv = [sys.executable, "-m", "api", "--fd", str(self.fd)]
+        worker = subprocess.Popen(argv, pass_fds=(self.fd,))
+        self.workers[worker] = time.monotonic()
+
+    def _replace_exited(self) -> int:
+        for worker, started in list(self.workers.items()):
+            status = worker.poll()
+            if status is None:
+                continue
+            del self.workers[worker]
+            if time.monotonic() - started < STARTUP_SECONDS:
+                logger.error("worker %d failed at start (exit status %d)", worker.pid, status)
+                self.stopping = True
+                return 1
+            logger.warning("worker %d exited (status %d); starting another", worker.pid, status)
+            self._start()
+        return 0
+
+
+def supervise(fd: int, workers: int, log_level: str, log_format: LogFormat) -> None:
+    """Replaces the calling process with the supervisor of `workers` serving `fd`
+    (a bound socket, inheritable)."""
+    argv = [sys.executable, "-m", "api.http.supervisor", str(fd), str(workers)]
+    os.execv(sys.executable, [*argv, log_level, log_format])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m api.http.supervisor")
+    parser.add_argument("fd", type=int)
+    parser.add_argument("workers", type=int)
+    parser.add_argument("log_level")
+    parser.add_argument("log_format", choices=get_args(LogFormat))
+    arguments = parser.parse_args()
+    configure_logging(arguments.log_level, arguments.log_format)
+    supervisor = Supervisor(arguments.fd, arguments.workers)
+    signal.signal(signal.SIGTERM, supervisor.stop)
+    signal.signal(signal.SIGINT, supervisor.stop)
+    sys.exit(supervisor.run())
+
+
+if __name__ == "__main__":
+    main()
