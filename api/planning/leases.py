@@ -5,13 +5,15 @@ Taking a connection from SQLAlchemy's pool and giving it back cost a `node` requ
 each way, a shielded task, the pool's bookkeeping and events. So planned reads keep
 the connections they used, and a statement takes the one used last with no await.
 
-To SQLAlchemy a kept connection is checked out. So that the pool's other users
-(strawberry's resolvers, API-key checks) never wait for connections nobody uses:
-at most all but one of the pool's persistent connections are kept; a connection
-kept idle IDLE_SECONDS goes back to the pool (the pool pings a connection idle as
-long before its next use: models/db.ping_when_idle); the app gives all back before
-it disposes of its engine (`release`). A disposed pool's kept connections go back
-to it as any connection checked out across `dispose` does.
+To SQLAlchemy a kept connection is checked out. So that nobody waits on the pool
+for a connection kept idle: a connection is kept only while the pool has another
+to give at once (else it goes back, and wakes a reader waiting there: on SQLite's 4
+connections under 8 concurrent requests, keeping regardless made some wait seconds),
+at most all but one of the pool's persistent connections are kept, and one kept
+idle IDLE_SECONDS goes back to the pool (which pings a connection idle as long
+before its next use: models/db.ping_when_idle). The app gives all back before it
+disposes of its engine (`release`). A disposed pool's kept connections go back to it
+as any connection checked out across `dispose` does.
 """
 
 import asyncio
@@ -45,7 +47,7 @@ class Leases:
     async def put(self, connection: PoolProxiedConnection) -> None:
         """Keeps a connection `take` gave (still valid: not invalidated), or gives it
         back to the pool when enough are kept."""
-        if len(self._idle) >= self.keep:
+        if len(self._idle) >= self.keep or not _has_room(self.engine.sync_engine.pool):
             await give_back(connection)
             return
         self._idle.append((connection, time.monotonic()))
@@ -93,6 +95,13 @@ def kept_idle(engine: AsyncEngine) -> int:
     """How many of `engine`'s pool's checked-out connections are kept idle here."""
     found = _by_pool.get(engine.sync_engine.pool)
     return 0 if found is None else len(found._idle)
+
+
+def _has_room(pool: Pool) -> bool:
+    """Whether a checkout would get a connection now, without waiting for one."""
+    assert isinstance(pool, QueuePool)  # the only pool connections are kept from (`_keep`)
+    unbounded = pool._max_overflow == -1
+    return unbounded or pool.checkedin() > 0 or pool.overflow() < pool._max_overflow
 
 
 def _keep(pool: Pool) -> int:

@@ -154,3 +154,30 @@ def _counter(counts: Counter[str], name: str) -> Callable[..., None]:
         counts[name] += 1
 
     return count
+
+
+async def test_a_reader_waiting_on_the_pool_gets_the_connection_a_planned_read_ends_with(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two connections: a planned read holds one, another reader the other, and a third
+    reader waits. The planned read's connection goes to it when the statement ends,
+    not a kept connection's idle time later."""
+    monkeypatch.setattr(leases, "IDLE_SECONDS", 60)
+    engine = create_engine(database_url, pool_size=2, max_overflow=0, pool_timeout=10)
+    slow = (
+        "SELECT CAST(pg_sleep(0.1) AS text)"
+        if engine.dialect.name == "postgresql"
+        else "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)"
+        " SELECT CAST(count(*) AS text) FROM n"
+    )
+    try:
+        async with engine.connect() as holding:
+            await holding.exec_driver_sql("SELECT 1")
+            planned = asyncio.ensure_future(driver.fetch_text(engine, slow, ()))
+            await asyncio.sleep(0.01)  # the planned read has the pool's other connection
+            async with asyncio.timeout(5), engine.connect() as waiting:
+                assert (await waiting.exec_driver_sql("SELECT 1")).scalar_one() == 1
+            await planned
+    finally:
+        await leases.leases(engine).release()
+        await engine.dispose()
