@@ -46,7 +46,7 @@ class Leases:
 
     async def put(self, connection: PoolProxiedConnection) -> None:
         """Keeps a connection `take` gave (still valid: not invalidated), or gives it
-        back to the pool when enough are kept."""
+        back to the pool when enough are kept or the pool has no other to give."""
         if len(self._idle) >= self.keep or not _has_room(self.engine.sync_engine.pool):
             await give_back(connection)
             return
