@@ -9,9 +9,10 @@ library's process modules and logging (~11 MiB) and starts `python -m api --fd N
 workers; each inherits the socket and serves it with uvicorn.
 
 SIGTERM or SIGINT: every worker finishes the requests it has and exits, then so does
-the supervisor. A worker that dies is replaced; one that fails within its first
-seconds (a setting it refuses, a database it cannot reach at start) would fail again,
-so the supervisor stops the others and exits with the failure.
+the supervisor. SIGHUP: each worker in turn is replaced by a new one (which reads the
+settings again), the old one finishing its requests. A worker that dies is replaced;
+one that fails within its first seconds (a setting it refuses, a file it cannot
+read) would fail again, so the supervisor stops the others and exits with the failure.
 """
 
 import argparse
@@ -38,9 +39,13 @@ class Supervisor:
         self.count = workers
         self.workers: dict[subprocess.Popen[bytes], float] = {}  # each with its start time
         self.stopping = False
+        self.restarting = False
 
     def stop(self, _signal: int = signal.SIGTERM, _frame: FrameType | None = None) -> None:
         self.stopping = True
+
+    def restart(self, _signal: int = signal.SIGHUP, _frame: FrameType | None = None) -> None:
+        self.restarting = True
 
     def run(self) -> int:
         """Serves until stopped; the exit status."""
@@ -49,6 +54,9 @@ class Supervisor:
         status = 0
         while not self.stopping:
             time.sleep(POLL_SECONDS)
+            if self.restarting:
+                self.restarting = False
+                self._restart_all()
             status = self._replace_exited()
         for worker in self.workers:
             worker.send_signal(signal.SIGTERM)
@@ -62,6 +70,18 @@ class Supervisor:
         argv = [sys.executable, "-m", "api", "--fd", str(self.fd)]
         worker = subprocess.Popen(argv, pass_fds=(self.fd,))
         self.workers[worker] = time.monotonic()
+
+    def _restart_all(self) -> None:
+        """One worker at a time: a new one starts before the old one stops taking
+        requests, so the socket is always served."""
+        for old in list(self.workers):
+            if self.stopping:
+                return
+            self._start()
+            del self.workers[old]
+            old.send_signal(signal.SIGTERM)
+            old.wait()
+        logger.info("workers restarted")
 
     def _replace_exited(self) -> int:
         for worker, started in list(self.workers.items()):
@@ -96,6 +116,7 @@ def main() -> None:
     supervisor = Supervisor(arguments.fd, arguments.workers)
     signal.signal(signal.SIGTERM, supervisor.stop)
     signal.signal(signal.SIGINT, supervisor.stop)
+    signal.signal(signal.SIGHUP, supervisor.restart)
     sys.exit(supervisor.run())
 
 

@@ -201,6 +201,24 @@ def test_a_worker_that_dies_is_replaced(database_url: str, tmp_path: Path) -> No
             assert response.json()["data"]["genres"]
 
 
+def test_sighup_replaces_every_worker_while_the_socket_is_served(
+    database_url: str, tmp_path: Path
+) -> None:
+    with python_m_api(database_url, tmp_path, WORKERS="2", RESPONSE_CACHE_SECONDS="0") as server:
+        before = set(_children(server.process.pid))
+        server.process.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 60
+        while True:
+            response = httpx.post(server.url("/graphql"), json={"query": GENRES}, timeout=10)
+            assert response.json()["data"]["genres"]  # no request refused meanwhile
+            now = set(_children(server.process.pid))
+            if len(now) == 2 and not now & before:
+                break
+            assert time.monotonic() < deadline, server.log.read_text()
+            time.sleep(0.05)
+        assert server.process.poll() is None
+
+
 def test_workers_that_fail_at_start_stop_the_server(database_url: str, tmp_path: Path) -> None:
     """A worker fails to build its app (a persisted-queries file that is not there):
     the supervisor does not restart it for ever; it stops, failed, and says why."""
