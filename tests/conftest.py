@@ -56,7 +56,6 @@ def database_url() -> Iterator[str]:
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(database_url)
     yield engine
-    await leases(engine).release()
     await engine.dispose()
 
 

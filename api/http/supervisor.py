@@ -101,8 +101,10 @@ class Supervisor:
 def supervise(fd: int, workers: int, log_level: str, log_format: LogFormat) -> None:
     """Replaces the calling process with the supervisor of `workers` serving `fd`
     (a bound socket, inheritable)."""
-    argv = [sys.executable, "-m", "api.http.supervisor", str(fd), str(workers)]
-    os.execv(sys.executable, [*argv, log_level, log_format])
+    module = "api.http.supervisor"
+    os.execv(
+        sys.executable, [sys.executable, "-m", module, str(fd), str(workers), log_level, log_format]
+    )
 
 
 def main() -> None:

@@ -35,6 +35,16 @@ def _pool_events(engine: AsyncEngine, name: str) -> Counter[str]:
     return counts
 
 
+def _slow(engine: AsyncEngine) -> str:
+    """A statement that takes a moment (~0.1 s) on either engine."""
+    if engine.dialect.name == "postgresql":
+        return "SELECT CAST(pg_sleep(0.1) AS text)"
+    return (
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)"
+        " SELECT CAST(count(*) AS text) FROM n"
+    )
+
+
 async def _read(engine: AsyncEngine, value: str = "ok") -> str:
     return await driver.fetch_text(engine, f"SELECT '{value}'", ())
 
@@ -52,13 +62,9 @@ async def test_statements_one_after_another_take_one_connection_from_the_pool(
 async def test_all_but_one_of_the_pools_connections_are_kept(pool_of_three: AsyncEngine) -> None:
     """Six statements at once open six connections; two are kept, the pool gets the
     rest back, and a reader outside the planned path finds one at once."""
-    slow = (
-        "SELECT CAST(pg_sleep(0.1) AS text)"
-        if pool_of_three.dialect.name == "postgresql"
-        else "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)"
-        " SELECT CAST(count(*) AS text) FROM n"
+    await asyncio.gather(
+        *(driver.fetch_text(pool_of_three, _slow(pool_of_three), ()) for _ in range(6))
     )
-    await asyncio.gather(*(driver.fetch_text(pool_of_three, slow, ()) for _ in range(6)))
     pool = pool_of_three.sync_engine.pool
     assert pool.checkedout() == 2
     async with asyncio.timeout(1), pool_of_three.connect() as connection:
@@ -164,16 +170,10 @@ async def test_a_reader_waiting_on_the_pool_gets_the_connection_a_planned_read_e
     not a kept connection's idle time later."""
     monkeypatch.setattr(leases, "IDLE_SECONDS", 60)
     engine = create_engine(database_url, pool_size=2, max_overflow=0, pool_timeout=10)
-    slow = (
-        "SELECT CAST(pg_sleep(0.1) AS text)"
-        if engine.dialect.name == "postgresql"
-        else "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)"
-        " SELECT CAST(count(*) AS text) FROM n"
-    )
     try:
         async with engine.connect() as holding:
             await holding.exec_driver_sql("SELECT 1")
-            planned = asyncio.ensure_future(driver.fetch_text(engine, slow, ()))
+            planned = asyncio.ensure_future(driver.fetch_text(engine, _slow(engine), ()))
             await asyncio.sleep(0.01)  # the planned read has the pool's other connection
             async with asyncio.timeout(5), engine.connect() as waiting:
                 assert (await waiting.exec_driver_sql("SELECT 1")).scalar_one() == 1
